@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** Names of the CodePipeline action type fields: provider ≤ 35, version ≤ 9, `[0-9A-Za-z_-]+` (API model). */
+const actionTypeName = (max: number) => z.string().min(1).max(max).regex(/^[0-9A-Za-z_-]+$/, 'only letters, digits, "_" and "-"');
+
+export const configSchema = z
+  .object({
+    actionType: z
+      .object({
+        category: z.enum(['Source', 'Build', 'Deploy', 'Test', 'Invoke', 'Approval', 'Compute']).default('Build'),
+        provider: actionTypeName(35).default('Jenkins'),
+        version: actionTypeName(9).default('1'),
+      })
+      .strict()
+      .prefault({}),
+    aws: z
+      .object({
+        region: z.string().min(1).default('us-east-1'),
+        /** Custom endpoints (local stack, VPC endpoints, FIPS); the SDK's own env names feed these. */
+        codepipelineEndpoint: z.url().optional(),
+        s3Endpoint: z.url().optional(),
+      })
+      .strict()
+      .prefault({}),
+    jenkins: z
+      .object({
+        url: z.url(),
+        user: z.string().min(1),
+        apiToken: z.string().min(1),
+        /** API-token requests are CSRF-exempt (Jenkins ≥ 2.96), so no crumb by default. */
+        crumb: z.enum(['never', 'auto', 'always']).default('never'),
+        requestTimeoutMs: positiveInt.default(30 * SECOND),
+      })
+      .strict(),
+    worker: z
+      .object({
+        maxConcurrentJobs: positiveInt.max(1000).default(10),
+        /** Longest wait between PollForJobs calls while idle; the loop polls faster while jobs arrive. */
+        pollIntervalMs: positiveInt.default(1 * SECOND),
+        /** Shortest wait between polls while jobs keep arriving. */
+        minPollIntervalMs: nonNegativeInt.default(50),
+        /** Serve only these Jenkins projects (PollForJobs queryParam ProjectName); empty = all. */
+        projects: z.array(z.string().min(1).max(50).regex(/^[A-Za-z0-9_-]+$/, 'queryParam values allow letters, digits, "_" and "-"')).default([]),
+        /** How often a running build is observed. */
+        statusIntervalMs: positiveInt.default(2 * SECOND),
+        /** A build still queued after this is cancelled and the job failed with Jenkins' reason. */
+        queueTimeoutMs: positiveInt.default(60 * MINUTE),
+        /**
+         * Job artifact credentials live about 15 minutes (an undocumented, observed limit): refresh
+         * through GetJobDetails well before, and again whenever S3 says they expired.
+         */
+        credentialsRefreshMs: positiveInt.default(10 * MINUTE),
+        /** Graceful shutdown: how long in-flight jobs may run on after SIGTERM. */
+        shutdownGraceMs: nonNegativeInt.default(30 * SECOND),
+        retry: z
+          .object({
+            maxAttempts: positiveInt.max(50).default(6),
+            baseDelayMs: positiveInt.default(200),
+            maxDelayMs: positiveInt.default(10 * SECOND),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    s3: z
+      .object({
+        forcePathStyle: z.boolean().default(false),
+        /** WHEN_REQUIRED for emulators that store aws-chunked framing verbatim (s3rver); real S3 takes both. */
+        checksums: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).default('WHEN_SUPPORTED'),
+        partSizeBytes: positiveInt.min(5 * 1024 * 1024).default(8 * 1024 * 1024),
+        queueSize: positiveInt.max(16).default(4),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: nonNegativeInt.max(65535).default(8080),
+        /**
+         * Base URL under which Jenkins builds reach this bridge (input artifact downloads).
+         * Defaults to http://127.0.0.1:<port>, which only works when Jenkins runs on the same host.
+         */
+        publicUrl: z.url().optional(),
+      })
+      .strict()
+      .prefault({}),
+    artifacts: z
+      .object({
+        /** HMAC key for per-job artifact download tokens; generated and kept in dataDir when absent. */
+        tokenSecret: z.string().min(16).optional(),
+        /** Cap on the console tail quoted in a failure message (the API allows 5000 chars in all). */
+        logTailBytes: positiveInt.max(4500).default(3000),
+      })
+      .strict()
+      .prefault({}),
+    dataDir: z.string().min(1).default('./.data'),
+    log: z
+      .object({
+        level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+        format: z.enum(['json', 'pretty']).default('json'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type BridgeConfig = z.infer<typeof configSchema>;
+export type BridgeConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,106 @@
+import type { FailureType } from '../ports/pipeline-job';
+
+/**
+ * The error taxonomy. Adapters translate transport errors into these; the core decides from the class:
+ *  - PermanentError       → report the job failed (with its FailureType), never retry.
+ *  - TransientError       → retry with backoff (throttling, 5xx, resets, timeouts).
+ *  - OutageError          → the system stayed unreachable after retries: back off / SystemUnavailable.
+ *  - JobNoLongerActiveError → CodePipeline will not take a result any more (timed out, stopped).
+ */
+export abstract class BridgeError extends Error {
+  abstract readonly kind: 'permanent' | 'transient' | 'outage' | 'inactive';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class PermanentError extends BridgeError {
+  readonly kind = 'permanent' as const;
+  constructor(
+    message: string,
+    readonly failureType: FailureType = 'JobFailed',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class TransientError extends BridgeError {
+  readonly kind = 'transient' as const;
+  constructor(
+    message: string,
+    readonly system: string,
+    options?: { cause?: unknown; retryAfterMs?: number; throttled?: boolean },
+  ) {
+    super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+    this.throttled = options?.throttled ?? false;
+  }
+  readonly retryAfterMs: number | undefined;
+  readonly throttled: boolean;
+}
+
+export class OutageError extends BridgeError {
+  readonly kind = 'outage' as const;
+  constructor(
+    message: string,
+    readonly system: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class JobNoLongerActiveError extends BridgeError {
+  readonly kind = 'inactive' as const;
+  constructor(
+    message: string,
+    readonly jobId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isTransient(error: unknown): error is TransientError {
+  return error instanceof TransientError;
+}
+
+/** True for the errors an aborted AbortSignal produces (ours, fetch's, the SDK's). */
+export function isAbortError(error: unknown): boolean {
+  // Structural, not `instanceof Error`: Node's internal AbortError and DOMException come from
+  // another realm under test runners, and from undici/the SDK in their own classes.
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || code === 'ABORT_ERR';
+}
+
+/** Network-level failures worth retrying, by Node/undici error code. */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** Finds a network error code anywhere in a cause chain (fetch wraps them in `TypeError: fetch failed`). */
+export function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

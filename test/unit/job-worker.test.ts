@@ -1,0 +1,159 @@
+import { describe, expect, it } from '@jest/globals';
+import { JobWorker, type WorkerSettings } from '../../src/worker/job-worker';
+import type { JobOutcome } from '../../src/core/jobs/run-job';
+import type { PipelineJob } from '../../src/ports/pipeline-job';
+import { systemClock } from '../../src/core/system-clock';
+import { TransientError } from '../../src/core/errors';
+import { FakeJobSource } from '../fakes/fake-job-source';
+import { CaptureLogger } from '../support/capture-logger';
+
+async function until(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function makeWorker(source: FakeJobSource, runJob: (job: PipelineJob, signal: AbortSignal) => Promise<JobOutcome>, settings: Partial<WorkerSettings> = {}) {
+  const logger = new CaptureLogger();
+  const worker = new JobWorker({
+    source,
+    runJob,
+    clock: systemClock,
+    logger,
+    settings: {
+      maxConcurrentJobs: 3,
+      pollIntervalMs: 20,
+      minPollIntervalMs: 1,
+      projects: [],
+      shutdownGraceMs: 1_000,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+      ...settings,
+    },
+  });
+  return { worker, logger };
+}
+
+describe('JobWorker', () => {
+  it('never asks for more jobs than it has free slots, and fills slots as jobs finish', async () => {
+    const source = new FakeJobSource();
+    for (let i = 0; i < 7; i++) source.add();
+    const release: (() => void)[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const { worker } = makeWorker(source, async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((resolve) => release.push(resolve));
+      running--;
+      return { kind: 'succeeded', buildNumber: 1 };
+    });
+    worker.start();
+    await until(() => running === 3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(source.pollSizes.every((n) => n >= 1 && n <= 3)).toBe(true);
+    expect(source.pollSizes[0]).toBe(3);
+    while (worker.stats.succeeded < 7) {
+      release.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(maxRunning).toBe(3);
+    await worker.close();
+    expect(worker.state).toBe('stopped');
+    expect(worker.stats.acknowledged).toBe(7);
+  });
+
+  it('skips a job another worker acknowledged first, without running it or logging an error', async () => {
+    const source = new FakeJobSource();
+    const job = source.add();
+    source.stolen.add(job.id);
+    const ran: string[] = [];
+    const { worker, logger } = makeWorker(source, async (j) => {
+      ran.push(j.id);
+      return { kind: 'succeeded', buildNumber: 1 };
+    });
+    worker.start();
+    await until(() => worker.stats.takenByOthers === 1);
+    await worker.close();
+    expect(ran).toEqual([]);
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  it('starts nothing when the acknowledge fails', async () => {
+    const source = new FakeJobSource();
+    source.add();
+    source.ackFailures = [new TransientError('boom', 'codepipeline'), new TransientError('boom', 'codepipeline')];
+    const ran: string[] = [];
+    const { worker, logger } = makeWorker(source, async (j) => {
+      ran.push(j.id);
+      return { kind: 'succeeded', buildNumber: 1 };
+    });
+    worker.start();
+    await until(() => logger.entries.some((e) => e.message.includes('could not acknowledge')));
+    await worker.close();
+    expect(ran).toEqual([]);
+  });
+
+  it('backs off after throttling and keeps polling afterwards', async () => {
+    const source = new FakeJobSource();
+    source.pollFailures = [FakeJobSource.throttle(), FakeJobSource.throttle()];
+    source.add();
+    const { worker, logger } = makeWorker(source, async () => ({ kind: 'succeeded', buildNumber: 1 }));
+    worker.start();
+    await until(() => worker.stats.succeeded === 1, 10_000);
+    await worker.close();
+    expect(worker.stats.pollErrors).toBe(2);
+    expect(logger.entries.filter((e) => e.message.includes('backing off')).map((e) => e.level)).toEqual(['warn', 'warn']);
+  });
+
+  it('polls each configured project with its own queryParam', async () => {
+    const source = new FakeJobSource();
+    source.add({ configuration: { ProjectName: 'b' } });
+    const { worker } = makeWorker(source, async () => ({ kind: 'succeeded', buildNumber: 1 }), { projects: ['a', 'b'] });
+    worker.start();
+    await until(() => worker.stats.succeeded === 1);
+    await worker.close();
+    expect(source.queryParams.slice(0, 2)).toEqual([{ ProjectName: 'a' }, { ProjectName: 'b' }]);
+  });
+
+  it('slows its polling down while idle', async () => {
+    const source = new FakeJobSource();
+    const { worker } = makeWorker(source, async () => ({ kind: 'succeeded', buildNumber: 1 }), { pollIntervalMs: 400 });
+    worker.start();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await worker.close();
+    // 100, 200, 400, 400… ms → about 4 polls in a second, far fewer than one per minPollIntervalMs.
+    expect(source.pollSizes.length).toBeGreaterThanOrEqual(3);
+    expect(source.pollSizes.length).toBeLessThanOrEqual(7);
+  });
+
+  it('close() stops polling at once, is idempotent, and aborts jobs still running after the grace period', async () => {
+    const source = new FakeJobSource();
+    source.add();
+    let sawAbort = false;
+    const { worker } = makeWorker(
+      source,
+      (_job, signal) =>
+        new Promise<JobOutcome>((resolve) => {
+          signal.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve({ kind: 'failed', failure: { type: 'SystemUnavailable', message: 'shutdown' } });
+          });
+        }),
+      { shutdownGraceMs: 50 },
+    );
+    worker.start();
+    await until(() => worker.activeJobs === 1);
+    const first = worker.close();
+    const second = worker.close();
+    expect(second).toBe(first);
+    expect(worker.state).toBe('draining');
+    const pollsAtClose = source.pollSizes.length;
+    await first;
+    expect(sawAbort).toBe(true);
+    expect(worker.state).toBe('stopped');
+    expect(source.pollSizes.length).toBe(pollsAtClose);
+    expect(worker.stats.failed).toBe(1);
+  });
+});
