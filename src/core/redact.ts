@@ -46,10 +46,14 @@ export class Redactor {
     if (value instanceof Date) return value.toISOString();
     if (Array.isArray(value)) return value.map((item) => this.redact(item, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) && (typeof item === 'string' || typeof item === 'object') && item !== null ? MASK : this.redact(item, depth + 1);
-    }
+    for (const [key, item] of Object.entries(value)) out[key] = this.redactField(key, item, depth + 1);
     return out;
+  }
+
+  /** One named field: masked whole when its name says it holds a secret, scrubbed otherwise. */
+  redactField(key: string, value: unknown, depth = 0): unknown {
+    if (SECRET_KEY.test(key) && value !== null && (typeof value === 'string' || typeof value === 'object')) return MASK;
+    return this.redact(value, depth);
   }
 
   serializeError(error: Error, depth = 0): Record<string, unknown> {

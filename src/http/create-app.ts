@@ -6,6 +6,7 @@ import type { ArtifactTokens } from '../core/jobs/artifact-tokens';
 import type { Readiness } from './readiness';
 import { healthRoutes } from './routes/health';
 import { inputArtifactRoutes } from './routes/input-artifacts';
+import { jobRoutes } from './routes/jobs';
 
 export interface AppDeps {
   readiness: Readiness;
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(healthRoutes(deps.readiness));
   app.use(inputArtifactRoutes(deps));
+  app.use(jobRoutes(deps.active, () => Date.now()));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

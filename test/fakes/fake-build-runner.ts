@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { BuildArtifactFile, BuildObservation, BuildRef, BuildResult, BuildRunner, ProjectInfo } from '../../src/ports/build-runner';
-import { PermanentError } from '../../src/core/errors';
+import { PermanentError, TransientError } from '../../src/core/errors';
 import { REQUIRED_PARAMETERS } from '../../src/core/jobs/build-parameters';
 
 export interface FakeProject {
@@ -30,6 +30,8 @@ export class FakeBuildRunner implements BuildRunner {
   /** Errors thrown by the next calls to the named method. */
   readonly failures: Partial<Record<keyof BuildRunner, Error[]>> = {};
   private nextQueueId = 100;
+  /** Triggers that queue the build and then fail as if the response was lost (connection reset). */
+  loseTriggerResponses = 0;
 
   define(name: string, project: FakeProject = {}): this {
     this.projects.set(name, { parameters: [...REQUIRED_PARAMETERS], buildable: true, result: 'SUCCESS', ...project });
@@ -59,6 +61,10 @@ export class FakeBuildRunner implements BuildRunner {
     const queueId = this.nextQueueId++;
     const number = this.builds.filter((b) => b.project === project).length + 1;
     this.builds.push({ project, number, queueId, parameters: { ...parameters }, polls: 0, stopped: false });
+    if (this.loseTriggerResponses > 0) {
+      this.loseTriggerResponses--;
+      throw new TransientError('socket hang up after the request was sent', 'jenkins');
+    }
     return { project, queueId };
   }
 

@@ -18,7 +18,7 @@ export class CaptureLogger implements Logger {
   ) {}
 
   private push(level: CapturedEntry['level'], message: string, meta?: LogMeta): void {
-    const merged = redactor.redact({ ...this.bound, ...(meta ?? {}) }) as LogMeta;
+    const merged = redactor.redact({ ...this.bound, ...(meta ?? {}) }) as LogMeta; // same serializer as winston
     this.entries.push({ level, message: redactor.redactString(message), meta: merged });
   }
   debug(message: string, meta?: LogMeta): void {

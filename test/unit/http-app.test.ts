@@ -78,6 +78,9 @@ describe('HTTP app', () => {
     await request(app).get(`/artifacts/${job.id}/Source`).query({ token: 'forged' }).expect(401);
     await request(app).get(`/artifacts/${job.id}/Source`).expect(401);
     await request(app).get(`/artifacts/${job.id}/Other`).query({ token }).expect(404);
+    const listed = await request(app).get('/jobs').expect(200);
+    expect(listed.body.jobs).toEqual([expect.objectContaining({ jobId: job.id, phase: 'queued', percentComplete: 0 })]);
+    expect(JSON.stringify(listed.body)).not.toContain(job.credentials!.secretAccessKey);
     active.remove(job.id);
     await request(app).get(`/artifacts/${job.id}/Source`).query({ token }).expect(404);
   });

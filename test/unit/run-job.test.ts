@@ -146,7 +146,16 @@ describe('JobRunner', () => {
     expect(h.source.entries.get(job.id)!.failure).toMatchObject({ type: 'SystemUnavailable', message: expect.stringContaining('Jenkins stayed unreachable') });
   });
 
-  it('recovers from a transient trigger failure without starting a second build', async () => {
+  it('finds the build of a trigger whose response was lost instead of starting a second one', async () => {
+    const h = coreHarness();
+    h.runner.define('app');
+    h.runner.loseTriggerResponses = 1;
+    const job = h.source.add();
+    expect((await runOne(h, job)).kind).toBe('succeeded');
+    expect(h.runner.builds).toHaveLength(1);
+  });
+
+  it('keeps following a build through transient observation failures', async () => {
     const h = coreHarness();
     h.runner.define('app');
     h.runner.failures.observe = [new TransientError('socket hang up', 'jenkins')];

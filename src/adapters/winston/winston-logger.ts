@@ -20,7 +20,7 @@ function redactFormat(redactor: Redactor) {
     const out = info as Record<string | symbol, unknown>;
     for (const key of Object.keys(out)) {
       if (key === 'level') continue;
-      out[key] = key === 'message' && typeof out[key] === 'string' ? redactor.redactString(out[key] as string) : redactor.redact(out[key]);
+      out[key] = key === 'message' && typeof out[key] === 'string' ? redactor.redactString(out[key] as string) : redactor.redactField(key, out[key]);
     }
     return info;
   })();

@@ -1,0 +1,41 @@
+import type { BridgeConfig } from '../config/schema';
+import type { Logger } from '../ports/logger';
+import type { BridgePorts } from '../bridge';
+import { CodePipelineJobSource } from './codepipeline';
+import { createJenkinsBuildRunner } from './jenkins';
+import { S3ArtifactStore } from './s3';
+
+/** Builds the real adapters from the config: one per external system, each owning its client. */
+export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): BridgePorts {
+  return {
+    source: new CodePipelineJobSource(
+      {
+        actionType: { ...config.actionType, owner: 'Custom' },
+        region: config.aws.region,
+        ...(config.aws.codepipelineEndpoint ? { endpoint: config.aws.codepipelineEndpoint } : {}),
+      },
+      logger.child({ component: 'codepipeline' }),
+    ),
+    runner: createJenkinsBuildRunner(
+      {
+        baseUrl: config.jenkins.url,
+        user: config.jenkins.user,
+        apiToken: config.jenkins.apiToken,
+        crumb: config.jenkins.crumb,
+        requestTimeoutMs: config.jenkins.requestTimeoutMs,
+      },
+      logger.child({ component: 'jenkins' }),
+    ),
+    store: new S3ArtifactStore(
+      {
+        region: config.aws.region,
+        ...(config.aws.s3Endpoint ? { endpoint: config.aws.s3Endpoint } : {}),
+        forcePathStyle: config.s3.forcePathStyle,
+        checksums: config.s3.checksums,
+        partSizeBytes: config.s3.partSizeBytes,
+        queueSize: config.s3.queueSize,
+      },
+      logger.child({ component: 's3' }),
+    ),
+  };
+}

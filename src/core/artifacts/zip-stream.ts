@@ -1,0 +1,163 @@
+import { Transform, pipeline, type PassThrough, type Readable } from 'node:stream';
+import { ZipFile } from 'yazl';
+import { shouldDeflate } from './compression-choice';
+import { assertSafeEntryPath } from './zip-entry-path';
+
+/** One file to put in the archive. `open` is called only when the archive reaches this entry. */
+export interface ZipSourceEntry {
+  /** '/'-separated path relative to the archive root. */
+  path: string;
+  open: () => Promise<Readable>;
+  /** Expected byte count; when given, a source yielding a different count fails the archive. */
+  size?: number;
+  mtime?: Date;
+}
+
+export interface ZipStreamOptions {
+  /** 'store' writes every entry uncompressed; 'default' deflates all but already-compressed formats. */
+  level?: 'default' | 'store';
+  signal?: AbortSignal;
+}
+
+export interface ZipStreamResult {
+  files: number;
+  /** Uncompressed bytes read from the sources. */
+  bytesIn: number;
+}
+
+export interface ZipStream {
+  /** The archive bytes. Destroyed with the cause if any source, the iterator or the signal fails. */
+  stream: Readable;
+  /**
+   * Resolves once the whole archive has been handed to `stream` (all but the last buffered bytes
+   * consumed); rejects with the first failure, including the reader closing `stream` early.
+   */
+  done: Promise<ZipStreamResult>;
+}
+
+/**
+ * Streams a zip archive built from `entries` without holding any entry in memory: yazl pulls one
+ * source at a time (addReadStreamLazy), and the iterator is only advanced once the previous entry
+ * has started, so at most one source stream is open and one entry is queued. Backpressure runs
+ * from the reader of `stream` back through the deflater to the source.
+ */
+export function createZipStream(entries: AsyncIterable<ZipSourceEntry>, options: ZipStreamOptions = {}): ZipStream {
+  const zip = new ZipFile();
+  // yazl's outputStream is a PassThrough (typed loosely by @types/yazl).
+  const output = zip.outputStream as unknown as PassThrough;
+  const { signal, level = 'default' } = options;
+
+  let files = 0;
+  let bytesIn = 0;
+  let settled = false;
+  let source: Readable | undefined;
+  let sourcePath: string | undefined;
+
+  let resolveDone!: (result: ZipStreamResult) => void;
+  let rejectDone!: (error: Error) => void;
+  const done = new Promise<ZipStreamResult>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  // Callers often learn of a failure from the reading side first; do not let `done` go unhandled.
+  done.catch(() => undefined);
+  let rejectFailed!: (error: Error) => void;
+  const failed = new Promise<never>((_, reject) => {
+    rejectFailed = reject;
+  });
+  failed.catch(() => undefined);
+
+  const onAbort = (): void => fail(abortReason(signal));
+  const finish = (): void => {
+    signal?.removeEventListener('abort', onAbort);
+  };
+
+  function fail(error: unknown): void {
+    if (settled) return;
+    settled = true;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    rejectFailed(cause);
+    source?.destroy();
+    output.destroy(cause);
+    rejectDone(cause);
+    finish();
+  }
+
+  // The failure is reported through `done`; readers of `stream` still see it via their own
+  // listeners, iteration or pipeline. Without this, an unread stream would crash the process.
+  output.on('error', () => undefined);
+  output.on('finish', () => {
+    if (settled) return;
+    settled = true;
+    resolveDone({ files, bytesIn });
+    finish();
+  });
+  output.on('close', () => {
+    fail(output.errored ?? new Error('the zip output stream was closed before the archive was complete'));
+  });
+  zip.on('error', (error: Error) => {
+    fail(sourcePath ? new Error(`zip entry "${sourcePath}": ${error.message}`, { cause: error }) : error);
+  });
+
+  function openSource(entry: ZipSourceEntry, path: string, callback: (error: unknown, stream: NodeJS.ReadableStream) => void): void {
+    sourcePath = path;
+    Promise.resolve()
+      .then(() => entry.open())
+      .then((opened) => {
+        if (settled) {
+          opened.destroy();
+          return;
+        }
+        source = opened;
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, next) {
+            bytesIn += chunk.length;
+            next(null, chunk);
+          },
+        });
+        // yazl does not listen for errors on lazily opened streams; pipeline routes them to us.
+        pipeline(opened, counter, (error) => {
+          if (error) fail(error);
+        });
+        callback(null, counter);
+      })
+      .catch(fail);
+  }
+
+  async function feed(): Promise<void> {
+    for await (const entry of entries) {
+      if (settled) return;
+      const path = assertSafeEntryPath(entry.path);
+      const started = new Promise<void>((resolve) => {
+        const entryOptions = {
+          compress: level !== 'store' && shouldDeflate(path),
+          ...(entry.size !== undefined ? { size: entry.size } : {}),
+          ...(entry.mtime ? { mtime: entry.mtime } : {}),
+        };
+        zip.addReadStreamLazy(path, entryOptions, (callback) => {
+          resolve();
+          openSource(entry, path, callback);
+        });
+      });
+      files++;
+      await Promise.race([started, failed]);
+    }
+    if (!settled) zip.end();
+  }
+
+  if (signal?.aborted) {
+    onAbort();
+  } else {
+    signal?.addEventListener('abort', onAbort, { once: true });
+    feed().catch(fail);
+  }
+  return { stream: output, done };
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  const error = new Error('The zip stream was aborted');
+  error.name = 'AbortError';
+  return error;
+}
