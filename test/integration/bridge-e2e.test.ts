@@ -73,9 +73,9 @@ describe('bridge end to end on the local stack', () => {
     const out = job.data.outputArtifacts![0]!.location.s3Location;
     const files = await zipFiles(await stack.s3.getObject(out.bucketName, out.objectKey));
     // The simulated job uppercases text inputs and lists every input file with its sha256.
-    expect(files['README.md']?.toString()).toBe(SOURCE.files['README.md'].toUpperCase());
-    expect(files['src/app.js']?.toString()).toBe(SOURCE.files['src/app.js'].toUpperCase());
-    expect(files['bin/data.bin']).toEqual(SOURCE.files['bin/data.bin']);
+    expect(files['SourceOutput/README.md']?.toString()).toBe(SOURCE.files['README.md'].toUpperCase());
+    expect(files['SourceOutput/src/app.js']?.toString()).toBe(SOURCE.files['src/app.js'].toUpperCase());
+    expect(files['SourceOutput/bin/data.bin']).toEqual(SOURCE.files['bin/data.bin']);
     expect(Object.keys(files)).toContain('manifest.json');
 
     const build = stack.jenkins.builds('demo/transform').find((b) => b.params.CODEPIPELINE_JOB_ID === jobId)!;
