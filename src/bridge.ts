@@ -51,6 +51,8 @@ export class Bridge {
     this.clock = deps.clock ?? systemClock;
     this.redactor = deps.redactor ?? defaultRedactor;
     this.redactor.addSecret(config.jenkins.apiToken);
+    this.redactor.addSecret(config.aws.secretAccessKey);
+    this.redactor.addSecret(config.aws.sessionToken);
     this.tokens = new ArtifactTokens(loadOrCreateTokenSecret(config.dataDir, config.artifacts.tokenSecret));
     this.readiness = new Readiness(
       [

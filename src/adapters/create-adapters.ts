@@ -13,6 +13,15 @@ export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): 
         actionType: { ...config.actionType, owner: 'Custom' },
         region: config.aws.region,
         ...(config.aws.codepipelineEndpoint ? { endpoint: config.aws.codepipelineEndpoint } : {}),
+        ...(config.aws.accessKeyId && config.aws.secretAccessKey
+          ? {
+              credentials: {
+                accessKeyId: config.aws.accessKeyId,
+                secretAccessKey: config.aws.secretAccessKey,
+                ...(config.aws.sessionToken ? { sessionToken: config.aws.sessionToken } : {}),
+              },
+            }
+          : {}),
       },
       logger.child({ component: 'codepipeline' }),
     ),

@@ -34,4 +34,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'AWS_REGION', path: ['aws', 'region'], type: 'string' },
   { env: 'AWS_ENDPOINT_URL_CODEPIPELINE', path: ['aws', 'codepipelineEndpoint'], type: 'string' },
   { env: 'AWS_ENDPOINT_URL_S3', path: ['aws', 's3Endpoint'], type: 'string' },
+  { env: 'AWS_ACCESS_KEY_ID', path: ['aws', 'accessKeyId'], type: 'string' },
+  { env: 'AWS_SECRET_ACCESS_KEY', path: ['aws', 'secretAccessKey'], type: 'string' },
+  { env: 'AWS_SESSION_TOKEN', path: ['aws', 'sessionToken'], type: 'string' },
 ];

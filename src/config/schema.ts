@@ -25,6 +25,13 @@ export const configSchema = z
         /** Custom endpoints (local stack, VPC endpoints, FIPS); the SDK's own env names feed these. */
         codepipelineEndpoint: z.url().optional(),
         s3Endpoint: z.url().optional(),
+        /**
+         * The bridge's own identity for CodePipeline, when given as keys (AWS_ACCESS_KEY_ID…).
+         * Absent: the SDK's default chain (profile, SSO, instance or task role). Never used for artifacts.
+         */
+        accessKeyId: z.string().min(1).optional(),
+        secretAccessKey: z.string().min(1).optional(),
+        sessionToken: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -109,7 +116,12 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (Boolean(config.aws.accessKeyId) !== Boolean(config.aws.secretAccessKey)) {
+      ctx.addIssue({ code: 'custom', path: ['aws', config.aws.accessKeyId ? 'secretAccessKey' : 'accessKeyId'], message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together' });
+    }
+  });
 
 export type BridgeConfig = z.infer<typeof configSchema>;
 export type BridgeConfigInput = z.input<typeof configSchema>;

@@ -57,6 +57,7 @@ describe('bridge end to end on the local stack', () => {
   }, 30_000);
 
   afterAll(async () => {
+    if (process.env.E2E_DEBUG) console.log(logger.text());
     await bridge?.stop({ graceMs: 1_000 });
     await stack?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -143,17 +144,19 @@ describe('bridge end to end on the local stack', () => {
   });
 
   it('starts no build while the acknowledge fails, and runs the job once when CodePipeline offers it again', async () => {
-    stack.codepipeline.injectFault({ operation: 'AcknowledgeJob', type: 'InternalFailure', times: 3 });
+    // 3 bridge attempts × 2 SDK attempts: the whole retry budget of the first dispatch fails.
+    stack.codepipeline.injectFault({ operation: 'AcknowledgeJob', type: 'InternalFailure', times: 6 });
     const before = stack.jenkins.builds('demo/outputs').length;
     const jobId = await stack.submitJob({ project: 'demo/outputs', outputs: ['Dist'] });
-    // Three failed acknowledges (the bridge's whole retry budget): no build may start.
     const deadline = Date.now() + 5_000;
-    while (stack.codepipeline.calls.filter((c) => c.operation === 'AcknowledgeJob' && c.input.jobId === jobId).length < 3 && Date.now() < deadline) {
+    while (stack.codepipeline.calls.filter((c) => c.operation === 'AcknowledgeJob' && c.input.jobId === jobId).length < 6 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(stack.jenkins.builds('demo/outputs').filter((b) => b.params.CODEPIPELINE_JOB_ID === jobId)).toHaveLength(0);
     const job = await done(jobId);
     expect(job.status).toBe('Succeeded');
+    // Offered again with a new nonce once the acknowledge window passed, and run exactly once.
+    expect(job.dispatches).toBe(2);
     expect(stack.jenkins.builds('demo/outputs').length).toBe(before + 1);
   });
 

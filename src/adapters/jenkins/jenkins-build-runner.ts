@@ -1,0 +1,286 @@
+import type { Readable } from 'node:stream';
+import { PermanentError, TransientError } from '../../core/errors';
+import { redactor } from '../../core/redact';
+import type {
+  BuildArtifactFile,
+  BuildObservation,
+  BuildRef,
+  BuildResult,
+  BuildRunner,
+  ProjectInfo,
+} from '../../ports/build-runner';
+import type { Logger } from '../../ports/logger';
+import { BuildLocator, type Correlation } from './build-lookup';
+import { BuildStopper } from './build-stopper';
+import { isLogStillOpen, openArtifactStream, readLogTail } from './build-streams';
+import { SYSTEM, errorForStatus, headersOf, statusOf, toBridgeError } from './jenkins-errors';
+import { ArtifactsJson, BuildJson, JobJson, QueueItemJson, RootJson, TREE } from './jenkins-json';
+import { compileJenkinsSettings, type JenkinsBuildRunnerOptions } from './jenkins-options';
+import { JenkinsRequests } from './jenkins-requests';
+import { buildPath, jobPath, jobSegments } from './job-path';
+import { queueIdFromLocation } from './queue-location';
+
+const RESULTS: ReadonlySet<string> = new Set<BuildResult>(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']);
+
+type StartedRef = BuildRef & { buildNumber: number };
+
+/**
+ * BuildRunner over the Jenkins REST API with the `jenkins` client, user + API token.
+ *
+ * Trigger returns the queue id from `Location` (201, or 303 when Jenkins folded the request into an
+ * identical queued item). A trigger that failed with a TransientError may or may not have queued a
+ * build: the CORE handles that by calling `observe({ project }, correlation)` before retrying, which
+ * looks for a queued item or build carrying the correlation parameter (no queue id needed).
+ *
+ * Observe follows queue item → build (`executable.number`, never a guessed number) → end of build;
+ * when the queue item expired (~5 min) it falls back to the job's builds by `queueId`, then by the
+ * correlation parameter.
+ */
+export class JenkinsBuildRunner implements BuildRunner {
+  private readonly requests: JenkinsRequests;
+  private readonly locator: BuildLocator;
+  private readonly stopper: BuildStopper;
+
+  constructor(
+    options: JenkinsBuildRunnerOptions,
+    private readonly logger: Logger,
+  ) {
+    const settings = compileJenkinsSettings(options);
+    // Masked wherever they might surface (error causes, debug metadata).
+    redactor.addSecret(options.apiToken);
+    redactor.addSecret(settings.authorization.slice('Basic '.length));
+    this.requests = new JenkinsRequests(settings, logger);
+    this.locator = new BuildLocator(this.requests, logger);
+    this.stopper = new BuildStopper(this.requests, this.locator, logger);
+  }
+
+  async describeProject(project: string, signal?: AbortSignal): Promise<ProjectInfo> {
+    const name = this.checkedName(project);
+    const ctx = this.requests.context(`reading Jenkins job "${name}"`);
+    let body: unknown;
+    try {
+      body = await this.requests.run(signal, (client) => client.job.get({ name, tree: TREE.job }));
+    } catch (error) {
+      if (statusOf(error) === 404) throw this.jobNotFound(name, error);
+      throw toBridgeError(error, ctx);
+    }
+    const job = this.requests.parse(JobJson, body, ctx);
+    if (job.buildable === undefined) {
+      throw new PermanentError(
+        `Jenkins item "${name}" at ${this.jobUrl(name)} is not a buildable job (${job._class ?? 'a folder'})`,
+        'ConfigurationError',
+      );
+    }
+    const parameters = new Set<string>();
+    for (const property of job.property ?? []) {
+      for (const definition of property?.parameterDefinitions ?? []) parameters.add(definition.name);
+    }
+    return { name: job.fullName ?? name, parameters: [...parameters], buildable: job.buildable, url: job.url ?? this.jobUrl(name) };
+  }
+
+  async trigger(project: string, parameters: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<BuildRef> {
+    const name = this.checkedName(project);
+    const ctx = this.requests.context(`triggering Jenkins job "${name}"`);
+    const withParameters = Object.keys(parameters).length > 0;
+    let status: number;
+    let location: string | string[] | undefined;
+    try {
+      const response = await this.requests.run(signal, async (client, call) => {
+        // Object form only: job.build(name, {A: '1'}) would drop the parameters (utils.parse).
+        await client.job.build(withParameters ? { name, parameters: { ...parameters } } : { name });
+        return call.lastResponse;
+      });
+      status = response?.statusCode ?? 0;
+      location = response?.headers.location;
+    } catch (error) {
+      // 303: the request was folded into an identical queued item (≥ 2.308). The client throws,
+      // but the Location names that existing item: it is our build too.
+      if (statusOf(error) !== 303) {
+        if (statusOf(error) === 404) throw this.jobNotFound(name, error);
+        throw toBridgeError(error, ctx);
+      }
+      status = 303;
+      location = headersOf(error).location;
+    }
+    const queueId = queueIdFromLocation(location);
+    if (queueId === undefined) throw this.notQueued(name, status, location, ctx);
+    const ref: BuildRef = { project: name, queueId, url: this.requests.url(`queue/item/${queueId}/`).href };
+    if (status === 303) {
+      this.logger.warn('Jenkins folded the trigger into an identical queued item (303 See Other)', { project: name, queueId });
+    } else {
+      this.logger.info('Jenkins build queued', { project: name, queueId, parameters: Object.keys(parameters) });
+    }
+    return ref;
+  }
+
+  async observe(ref: BuildRef, correlation: Correlation, signal?: AbortSignal): Promise<BuildObservation> {
+    const project = this.checkedName(ref.project);
+    if (ref.buildNumber !== undefined) return this.observeBuild({ ...ref, project, buildNumber: ref.buildNumber }, signal);
+    if (ref.queueId !== undefined) return this.observeQueueItem({ ...ref, project }, ref.queueId, correlation, signal);
+    // No queue id: a trigger whose answer was lost. A queued item first, then the builds: an item that
+    // leaves the queue between the two reads already has its Run when the builds are read.
+    const queued = await this.locator.queuedByCorrelation(project, correlation, signal);
+    if (queued !== undefined) {
+      return { state: 'queued', ref: { ...ref, project, queueId: queued, url: this.requests.url(`queue/item/${queued}/`).href } };
+    }
+    const found = await this.locator.byCorrelation(project, correlation, signal);
+    if (typeof found === 'number') return this.observeBuild({ ...ref, project, buildNumber: found }, signal);
+    return {
+      state: 'missing',
+      ref: { ...ref, project },
+      reason:
+        found === 'job-missing'
+          ? `Jenkins job "${project}" no longer exists`
+          : `no queued item or recent build of "${project}" has ${correlation.name}=${correlation.value}`,
+    };
+  }
+
+  async listArtifacts(ref: StartedRef, signal?: AbortSignal): Promise<BuildArtifactFile[]> {
+    const project = this.checkedName(ref.project);
+    const ctx = this.requests.context(`listing the artifacts of build #${ref.buildNumber} of "${project}"`);
+    let body: unknown;
+    try {
+      body = await this.requests.run(signal, (client) => client.build.get({ name: project, number: ref.buildNumber, tree: TREE.artifacts }));
+    } catch (error) {
+      if (statusOf(error) === 404) throw new PermanentError(`Jenkins build #${ref.buildNumber} of "${project}" no longer exists`, 'JobFailed', { cause: error });
+      throw toBridgeError(error, ctx);
+    }
+    return (this.requests.parse(ArtifactsJson, body, ctx).artifacts ?? []).map((a) => ({ path: a.relativePath }));
+  }
+
+  openArtifact(ref: StartedRef, path: string, signal?: AbortSignal): Promise<Readable> {
+    return openArtifactStream(this.requests, this.checkedName(ref.project), ref.buildNumber, path, signal);
+  }
+
+  logTail(ref: StartedRef, maxBytes: number, signal?: AbortSignal): Promise<string> {
+    return readLogTail(this.requests, this.checkedName(ref.project), ref.buildNumber, maxBytes, signal);
+  }
+
+  stop(ref: BuildRef, signal?: AbortSignal): Promise<void> {
+    return this.stopper.stop({ ...ref, project: this.checkedName(ref.project) }, signal);
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    const ctx = this.requests.context('checking the connection to Jenkins');
+    let body: unknown;
+    try {
+      body = await this.requests.run(signal, (client) => client.info({ tree: TREE.root }));
+    } catch (error) {
+      throw toBridgeError(error, ctx);
+    }
+    this.requests.parse(RootJson, body, ctx);
+  }
+
+  private async observeQueueItem(ref: BuildRef & { project: string }, queueId: number, correlation: Correlation, signal?: AbortSignal): Promise<BuildObservation> {
+    const ctx = this.requests.context(`reading Jenkins queue item #${queueId} of "${ref.project}"`);
+    let body: unknown;
+    try {
+      body = await this.requests.run(signal, (client) => client.queue.item({ number: queueId, tree: TREE.queueItem }));
+    } catch (error) {
+      if (statusOf(error) === 404) return this.observeLostItem(ref, queueId, correlation, signal);
+      throw toBridgeError(error, ctx);
+    }
+    const item = this.requests.parse(QueueItemJson, body, ctx);
+    const left = item.cancelled !== undefined || item.executable !== undefined || /\$LeftItem$/.test(item._class ?? '');
+    if (!left) return { state: 'queued', ref, ...(item.why ? { why: item.why } : {}), stuck: item.stuck ?? false };
+    if (item.executable) return this.observeBuild({ ...ref, buildNumber: item.executable.number }, signal);
+    if (item.cancelled) return { state: 'cancelled', ref };
+    // LeftItem without executable: Queue.onStartExecuting runs before the Run exists (a moment).
+    return { state: 'queued', ref, why: 'The build is starting' };
+  }
+
+  /** The queue item is gone (expired after ~5 min, or Jenkins restarted): find its build another way. */
+  private async observeLostItem(ref: BuildRef & { project: string }, queueId: number, correlation: Correlation, signal?: AbortSignal): Promise<BuildObservation> {
+    const byQueue = await this.locator.byQueueId(ref.project, queueId, signal);
+    const found = typeof byQueue === 'number' || byQueue === 'job-missing' ? byQueue : await this.locator.byCorrelation(ref.project, correlation, signal);
+    if (typeof found === 'number') {
+      this.logger.info('Jenkins queue item expired; found its build in the job history', { project: ref.project, queueId, buildNumber: found });
+      return this.observeBuild({ ...ref, buildNumber: found }, signal);
+    }
+    return {
+      state: 'missing',
+      ref,
+      reason:
+        found === 'job-missing'
+          ? `Jenkins job "${ref.project}" no longer exists`
+          : `queue item #${queueId} no longer exists and no recent build of "${ref.project}" has queueId ${queueId} or ${correlation.name}=${correlation.value}`,
+    };
+  }
+
+  private async observeBuild(ref: StartedRef, signal?: AbortSignal): Promise<BuildObservation> {
+    const { project, buildNumber } = ref;
+    const ctx = this.requests.context(`reading build #${buildNumber} of "${project}"`);
+    let body: unknown;
+    try {
+      body = await this.requests.run(signal, (client) => client.build.get({ name: project, number: buildNumber, tree: TREE.build }));
+    } catch (error) {
+      if (statusOf(error) === 404) return { state: 'missing', ref, reason: `build #${buildNumber} no longer exists` };
+      throw toBridgeError(error, ctx);
+    }
+    const build = this.requests.parse(BuildJson, body, ctx);
+    const started: StartedRef = {
+      ...ref,
+      buildNumber: build.number,
+      ...(build.queueId !== undefined ? { queueId: build.queueId } : {}),
+      url: build.url ?? this.requests.url(buildPath(project, build.number)).href,
+    };
+    const startedAt = build.timestamp && build.timestamp > 0 ? build.timestamp : undefined;
+    let running = build.building === true || build.inProgress === true || build.result == null;
+    if (!running && build.inProgress === undefined) running = await isLogStillOpen(this.requests, project, build.number, signal);
+    if (running) {
+      return {
+        state: 'running',
+        ref: started,
+        ...(startedAt !== undefined ? { startedAt } : {}),
+        ...(build.estimatedDuration !== undefined && build.estimatedDuration > 0 ? { estimatedDurationMs: build.estimatedDuration } : {}),
+      };
+    }
+    return {
+      state: 'completed',
+      ref: started,
+      result: this.result(build.result ?? '', started),
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      durationMs: Math.max(0, build.duration ?? 0),
+    };
+  }
+
+  private result(value: string, ref: StartedRef): BuildResult {
+    if (RESULTS.has(value)) return value as BuildResult;
+    this.logger.warn('Jenkins reported an unknown build result; treating it as FAILURE', { project: ref.project, buildNumber: ref.buildNumber, result: value });
+    return 'FAILURE';
+  }
+
+  /** 302 without a queue item: `sendRedirect(".")` to the job when scheduling returned null. */
+  private notQueued(project: string, status: number, location: string | string[] | undefined, ctx: { what: string; user: string }): Error {
+    const target = typeof location === 'string' ? location : '';
+    let toJob = false;
+    try {
+      toJob = new URL(target, this.requests.settings.base).pathname.endsWith(`/${jobPath(project)}`);
+    } catch {
+      /* unparsable Location */
+    }
+    if (status === 302 && !toJob) return errorForStatus(302, { location: target }, undefined, ctx);
+    return new TransientError(
+      `Jenkins did not queue the build of "${project}": it answered HTTP ${status} ${toJob ? 'to the job page ' : ''}without a queue item ` +
+        '(the job is not buildable at this moment, or a queue decision handler vetoed it)',
+      SYSTEM,
+    );
+  }
+
+  private jobNotFound(project: string, cause: unknown): PermanentError {
+    return new PermanentError(`Jenkins job "${project}" not found at ${this.jobUrl(project)}`, 'ConfigurationError', { cause });
+  }
+
+  private jobUrl(project: string): string {
+    return this.requests.url(jobPath(project)).href;
+  }
+
+  private checkedName(project: string): string {
+    if (jobSegments(project).length === 0) throw new PermanentError(`Invalid Jenkins job name "${project}"`, 'ConfigurationError');
+    return jobSegments(project).join('/');
+  }
+}
+
+export function createJenkinsBuildRunner(options: JenkinsBuildRunnerOptions, logger: Logger): BuildRunner {
+  return new JenkinsBuildRunner(options, logger);
+}

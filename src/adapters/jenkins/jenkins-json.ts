@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * Guards for the Jenkins JSON the adapter reads, matching the `tree=` each call asks for. Unknown
+ * keys are dropped; every field that Jenkins omits in some version or state is optional.
+ */
+
+/** `tree=` expressions: the fewest fields each step needs (batch-friendly polling). */
+export const TREE = {
+  job: 'name,fullName,url,buildable,property[parameterDefinitions[name]]',
+  queueItem: 'id,why,stuck,cancelled,executable[number,url],task[url]',
+  queue: 'items[id,task[url],actions[parameters[name,value]]]',
+  build: 'number,url,building,inProgress,result,duration,estimatedDuration,timestamp,queueId',
+  jobBuildsByQueueId: 'builds[number,queueId,url]',
+  jobBuildsWithParameters: 'builds[number,queueId,url,actions[parameters[name,value]]]',
+  artifacts: 'artifacts[relativePath,fileName]',
+  root: 'mode',
+} as const;
+
+const parameterValues = z
+  .array(
+    z.object({
+      parameters: z.array(z.object({ name: z.string(), value: z.unknown().optional() })).optional(),
+    }),
+  )
+  .optional();
+
+export const JobJson = z.object({
+  _class: z.string().optional(),
+  name: z.string().optional(),
+  fullName: z.string().optional(),
+  url: z.string().optional(),
+  /** Present on jobs only: a folder (or multibranch / organization folder) has no `buildable`. */
+  buildable: z.boolean().optional(),
+  property: z
+    .array(z.object({ parameterDefinitions: z.array(z.object({ name: z.string() })).optional() }).nullable())
+    .optional(),
+});
+export type JobJson = z.infer<typeof JobJson>;
+
+export const QueueItemJson = z.object({
+  _class: z.string().optional(),
+  id: z.number().int(),
+  why: z.string().nullable().optional(),
+  stuck: z.boolean().optional(),
+  /** LeftItem only. */
+  cancelled: z.boolean().optional(),
+  /** LeftItem only; null while the Run is being created, or after a cancel. */
+  executable: z.object({ number: z.number().int(), url: z.string().optional() }).nullable().optional(),
+  task: z.object({ url: z.string().optional() }).optional(),
+});
+export type QueueItemJson = z.infer<typeof QueueItemJson>;
+
+export const QueueJson = z.object({
+  items: z.array(
+    z.object({
+      id: z.number().int(),
+      task: z.object({ url: z.string().optional() }).optional(),
+      actions: parameterValues,
+    }),
+  ),
+});
+
+export const BuildJson = z.object({
+  number: z.number().int(),
+  url: z.string().optional(),
+  building: z.boolean().optional(),
+  /** Exported since Jenkins 2.369; true through POST_PRODUCTION, when `building` is already false. */
+  inProgress: z.boolean().optional(),
+  result: z.string().nullable().optional(),
+  duration: z.number().optional(),
+  estimatedDuration: z.number().optional(),
+  timestamp: z.number().optional(),
+  queueId: z.number().int().optional(),
+});
+export type BuildJson = z.infer<typeof BuildJson>;
+
+export const JobBuildsJson = z.object({
+  builds: z
+    .array(
+      z.object({
+        number: z.number().int(),
+        queueId: z.number().int().optional(),
+        url: z.string().optional(),
+        actions: parameterValues,
+      }),
+    )
+    .optional(),
+});
+export type JobBuildsJson = z.infer<typeof JobBuildsJson>;
+
+export const ArtifactsJson = z.object({
+  /** `displayPath` is null beyond 20 artifacts (Run.ArtifactList): only `relativePath` is reliable. */
+  artifacts: z.array(z.object({ relativePath: z.string(), fileName: z.string().optional() })).optional(),
+});
+
+export const RootJson = z.object({ mode: z.string().optional() });
+
+export const CrumbJson = z.object({
+  _class: z.string().optional(),
+  crumb: z.string().min(1),
+  crumbRequestField: z.string().min(1),
+});
+
+/** Does a ParametersAction list carry `name=value`? (Values of password parameters are not exported.) */
+export function hasParameter(actions: z.infer<typeof parameterValues>, name: string, value: string): boolean {
+  return (actions ?? []).some((action) => (action.parameters ?? []).some((p) => p.name === name && p.value === value));
+}

@@ -1,0 +1,160 @@
+/** Shapes of the CodePipeline job-worker API as JSON on the wire, and the emulator's own records. */
+
+export interface WireActionTypeId {
+  category: string;
+  owner: string;
+  provider: string;
+  version: string;
+}
+
+export interface WireArtifact {
+  name: string;
+  revision?: string;
+  location: { type: 'S3'; s3Location: { bucketName: string; objectKey: string } };
+}
+
+export interface WireCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/** `JobData` of the API model. */
+export interface WireJobData {
+  actionTypeId: WireActionTypeId;
+  actionConfiguration: { configuration: Record<string, string> };
+  pipelineContext: {
+    pipelineName: string;
+    stage: { name: string };
+    action: { name: string; actionExecutionId: string };
+    pipelineArn: string;
+    pipelineExecutionId: string;
+  };
+  inputArtifacts: WireArtifact[];
+  outputArtifacts: WireArtifact[];
+  /** Set on each dispatch and each GetJobDetails (fresh credentials every time). */
+  artifactCredentials?: WireCredentials;
+  continuationToken?: string;
+  encryptionKey?: { id: string; type: 'KMS' };
+}
+
+/** JobStatus enum of the API model. `Created` is used for a continuation job still waiting out its delay. */
+export type JobStatus = 'Created' | 'Queued' | 'Dispatched' | 'InProgress' | 'TimedOut' | 'Succeeded' | 'Failed';
+
+export interface ExecutionDetailsInput {
+  summary?: string;
+  externalExecutionId?: string;
+  percentComplete?: number;
+}
+
+export interface CurrentRevisionInput {
+  revision: string;
+  changeIdentifier: string;
+  created?: number;
+  revisionSummary?: string;
+}
+
+export interface SuccessInput {
+  executionDetails?: ExecutionDetailsInput;
+  outputVariables?: Record<string, string>;
+  continuationToken?: string;
+  currentRevision?: CurrentRevisionInput;
+}
+
+export interface FailureDetailsInput {
+  type: string;
+  message: string;
+  externalExecutionId?: string;
+}
+
+/** What the worker reported, with the emulator's receive time (epoch ms). */
+export type JobResult = ({ kind: 'success'; at: number } & SuccessInput) | { kind: 'failure'; at: number; failureDetails: FailureDetailsInput };
+
+/** One job as the emulator holds it. `getJob`/`listJobs` hand out copies. Times are epoch ms. */
+export interface EmulatedJob {
+  /** UUID, as the real JobId pattern requires. */
+  id: string;
+  /** 12 digits. */
+  accountId: string;
+  status: JobStatus;
+  /** Nonce of the current (or last) dispatch; a new one each time the job is offered. */
+  nonce?: string;
+  data: WireJobData;
+  createdAt: number;
+  /** Not offered before this time (continuation jobs wait `continuationDelayMs`). */
+  availableAt: number;
+  /** Start of the action execution (first job of a continuation chain): the action timeout counts from here. */
+  actionStartedAt: number;
+  dispatchedAt?: number;
+  acknowledgedAt?: number;
+  /** How many times PollForJobs handed the job out. */
+  dispatches: number;
+  result?: JobResult;
+  /** Id of the job this one continues (it carries that job's continuation token). */
+  continuationOf?: string;
+  /** Id of the continuation job created by this job's success-with-token. */
+  continuedAs?: string;
+}
+
+/** Artifact credentials as the `issueCredentials` hook returns them (`expiresAt` epoch ms, informational). */
+export interface IssuedCredentials extends WireCredentials {
+  expiresAt?: number;
+}
+
+/** Input of `createJob` and of `POST /__local/jobs`: what a pipeline execution reaching the action would produce. */
+export interface CreateJobInput {
+  actionTypeId: { category: string; owner?: 'Custom'; provider: string; version: string };
+  configuration?: Record<string, string>;
+  pipelineName?: string;
+  stage?: string;
+  action?: string;
+  pipelineExecutionId?: string;
+  inputArtifacts?: { name: string; revision?: string; bucket: string; key: string }[];
+  outputArtifacts?: { name: string; bucket: string; key: string }[];
+  encryptionKey?: { id: string; type?: 'KMS' };
+  continuationToken?: string;
+}
+
+/** `ActionConfigurationProperty` of the API model. */
+export interface ConfigurationProperty {
+  name: string;
+  required: boolean;
+  key: boolean;
+  secret: boolean;
+  queryable?: boolean;
+  description?: string;
+  type?: 'String' | 'Number' | 'Boolean';
+}
+
+/** `ActionTypeSettings` of the API model. */
+export interface ActionTypeSettings {
+  thirdPartyConfigurationUrl?: string;
+  entityUrlTemplate?: string;
+  executionUrlTemplate?: string;
+  revisionUrlTemplate?: string;
+}
+
+export interface ArtifactDetails {
+  minimumCount: number;
+  maximumCount: number;
+}
+
+/** `ActionType` of the API model (what CreateCustomActionType and ListActionTypes return). */
+export interface ActionTypeDefinition {
+  id: WireActionTypeId;
+  settings?: ActionTypeSettings;
+  actionConfigurationProperties: ConfigurationProperty[];
+  inputArtifactDetails: ArtifactDetails;
+  outputArtifactDetails: ArtifactDetails;
+}
+
+/** Input of `createActionType` (owner is always Custom). Artifact details default to 0–5. */
+export interface CreateActionTypeInput {
+  category: string;
+  provider: string;
+  version: string;
+  settings?: ActionTypeSettings;
+  configurationProperties?: ConfigurationProperty[];
+  inputArtifactDetails?: ArtifactDetails;
+  outputArtifactDetails?: ArtifactDetails;
+}
