@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // Integration tests start real HTTP servers on loopback; keep the whole suite bounded.
   testTimeout: 30_000,
+  setupFiles: ['<rootDir>/test/support/jest-env.ts'],
   maxWorkers: 2,
 };

@@ -44,7 +44,7 @@ describe('npm start (compiled bridge process, env-only configuration)', () => {
       BRIDGE_POLL_INTERVAL_MS: '200',
       BRIDGE_STATUS_INTERVAL_MS: '200',
       BRIDGE_SHUTDOWN_GRACE_MS: '2000',
-      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     // The compiled main resolves config/default.yaml relative to itself: run it from a copy of dist
     // placed where the repository's config/ folder is found.

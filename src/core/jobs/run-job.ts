@@ -309,7 +309,9 @@ export class JobRunner {
       state.log.warn('job is no longer active in CodePipeline', { reason: error.message });
       return { kind: 'abandoned', reason: error.message };
     }
-    if (failure.type === 'JobFailed' && error instanceof PermanentError) state.log.warn('job failed', { message: failure.message });
+    // Permanent failures are the build's or the configuration's: the message says it all. Anything
+    // else (outage, bug) gets the full error with its stack.
+    if (error instanceof PermanentError) state.log.warn('job failed', { failureType: failure.type, message: failure.message });
     else state.log.error('job failed', { failureType: failure.type, error });
     // After a shutdown abort the job's own signal is dead; give the report a short life of its own.
     const reportSignal = signal.aborted ? AbortSignal.timeout(REPORT_AFTER_ABORT_MS) : signal;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config';
@@ -54,13 +54,18 @@ async function main(): Promise<void> {
       BRIDGE_HTTP_PORT: keep ? '8080' : '0',
       BRIDGE_DATA_DIR: dataDir,
       BRIDGE_STATUS_INTERVAL_MS: '250',
-      BRIDGE_LOG_LEVEL: process.argv.includes('--verbose') ? 'info' : 'warn',
-      BRIDGE_LOG_FORMAT: 'pretty',
+      BRIDGE_LOG_LEVEL: 'debug',
     },
     {},
   );
   redactor.addSecret(config.jenkins.apiToken);
-  const logger = createWinstonLogger({ level: config.log.level, format: config.log.format });
+  // The bridge's own JSON log goes to a file (stdout shows it with --verbose) so the summary stays readable.
+  const logFile = path.join(tmpdir(), 'pipeline-bridge-demo.log');
+  const logger = createWinstonLogger({
+    level: config.log.level,
+    format: config.log.format,
+    ...(process.argv.includes('--verbose') ? {} : { stream: createWriteStream(logFile) }),
+  });
   const bridge = new Bridge(config, createAdapters(config, logger), { logger });
   await bridge.start();
   console.log(`  CodePipeline ${stack.codepipeline.url}   S3 ${stack.s3.url}   Jenkins ${stack.jenkins.url}   bridge ${bridge.url}\n`);
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
     }
     const stats = bridge.jobWorker?.stats;
     console.log(`done in ${formatDuration(Date.now() - started)}: ${submitted.length - mismatches}/${submitted.length} jobs ended as expected; bridge polled ${stats?.polls ?? 0} times, acknowledged ${stats?.acknowledged ?? 0} jobs.`);
+    if (!process.argv.includes('--verbose')) console.log(`bridge log (JSON lines): ${logFile}`);
     if (keep) {
       console.log('\n--keep: the stack and the bridge stay up. Point another bridge at it with:');
       for (const [k, v] of Object.entries(stack.env)) console.log(`  export ${k}=${v}`);
