@@ -20,7 +20,8 @@ describe('npm start (compiled bridge process, env-only configuration)', () => {
   const output: string[] = [];
 
   beforeAll(async () => {
-    outDir = mkdtempSync(path.join(tmpdir(), 'bridge-dist-'));
+    // Inside the repository, as dist/ is: node_modules and config/default.yaml resolve as for `npm start`.
+    outDir = mkdtempSync(path.join(ROOT, '.test-dist-'));
     dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-data-'));
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'pipe' });
     stack = await startLocalStack({ jenkinsJobs: demoJenkinsJobs(), jenkinsQuietPeriodMs: 50 });
@@ -46,8 +47,6 @@ describe('npm start (compiled bridge process, env-only configuration)', () => {
       BRIDGE_SHUTDOWN_GRACE_MS: '2000',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
-    // The compiled main resolves config/default.yaml relative to itself: run it from a copy of dist
-    // placed where the repository's config/ folder is found.
     child = spawn(process.execPath, [path.join(outDir, 'main.js')], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
     child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
@@ -58,7 +57,7 @@ describe('npm start (compiled bridge process, env-only configuration)', () => {
       ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(ready).toBe(true);
+    if (!ready) throw new Error(`bridge never became ready; its output:\n${output.join('')}`);
 
     const jobId = await stack.submitJob({ project: 'demo/outputs', outputs: ['Dist'] });
     const job = await stack.codepipeline.waitForCompletion(jobId, { timeoutMs: 20_000 });
