@@ -1,13 +1,8 @@
 import type { SimBuildContext } from '../types';
+import type { InputArtifactParam } from '../../../core/jobs/build-parameters';
 
-/** One entry of CODEPIPELINE_INPUT_ARTIFACTS, as the bridge passes it (core/jobs/build-parameters). */
-export interface InputArtifactParam {
-  name: string;
-  url: string;
-  bucket: string;
-  key: string;
-  revision: string | null;
-}
+/** One entry of CODEPIPELINE_INPUT_ARTIFACTS: the bridge's own contract type. */
+export type { InputArtifactParam };
 
 function parseJson(ctx: SimBuildContext, name: string): unknown {
   const raw = ctx.params[name];
