@@ -1,5 +1,6 @@
 import { CodePipelineClient, type CodePipelineClientConfig } from '@aws-sdk/client-codepipeline';
 
+/** Connection settings of the adapter's SDK client. */
 export interface CodePipelineClientOptions {
   region: string;
   /** Custom endpoint (local stack, VPC endpoint); otherwise the SDK's own resolution, which also reads AWS_ENDPOINT_URL_CODEPIPELINE. */
@@ -11,6 +12,7 @@ export interface CodePipelineClientOptions {
    * backoff, and a long SDK retry chain would hide throttling from the poll loop's backoff.
    */
   maxAttempts?: number;
+  /** Per-attempt bound on a call (default 20 s); exceeding it is a TransientError. */
   requestTimeoutMs?: number;
 }
 
@@ -21,6 +23,11 @@ export function createCodePipelineClient(options: CodePipelineClientOptions): Co
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 2,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 20_000,
+      connectionTimeout: 5_000,
+      // Without this the handler only logs a warning and the call hangs until the socket dies.
+      throwOnRequestTimeout: true,
+    },
   });
 }

@@ -5,27 +5,31 @@ import {
   PollForJobsCommand,
   PutJobFailureResultCommand,
   PutJobSuccessResultCommand,
+  type ActionCategory,
+  type ActionOwner,
   type CodePipelineClient,
 } from '@aws-sdk/client-codepipeline';
-import type { AckOutcome, JobSource } from '../../ports/job-source';
-import type { ActionTypeRef, JobFailure, JobSuccess, PipelineJob } from '../../ports/pipeline-job';
-import type { Logger } from '../../ports/logger';
 import { PermanentError } from '../../core/errors';
-import { truncate } from '../../core/jobs/progress';
+import type { AckOutcome, JobSource } from '../../ports/job-source';
+import type { Logger } from '../../ports/logger';
+import type { ActionTypeRef, JobFailure, JobSuccess, PipelineJob } from '../../ports/pipeline-job';
 import { createCodePipelineClient, type CodePipelineClientOptions } from './codepipeline-client';
 import { mapCodePipelineError } from './map-error';
 import { toPipelineJob } from './map-job';
+import { checkContinuationToken, fitExecutionDetails, fitFailureDetails } from './result-limits';
 
 export interface CodePipelineJobSourceOptions extends CodePipelineClientOptions {
+  /** The custom action type this worker serves (owner `Custom`). */
   actionType: ActionTypeRef;
   /** Default PollForJobs filter, e.g. `{ ProjectName: 'app' }` (one entry at most). */
   queryParam?: Readonly<Record<string, string>>;
 }
 
-/** API model limits; longer values would make CodePipeline reject the whole result. */
-const LIMITS = { summary: 2048, externalExecutionId: 1500, message: 5000, continuationToken: 2048 } as const;
-
-/** The CodePipeline job-worker API (custom action owner `Custom`) behind the JobSource port. */
+/**
+ * The CodePipeline job-worker API (custom actions) behind the JobSource port. Owns one SDK client;
+ * every call passes the caller's AbortSignal; SDK errors leave as the core's error taxonomy.
+ * Logs ids and outcomes only: job data carries artifact credentials and secret configuration.
+ */
 export class CodePipelineJobSource implements JobSource {
   private readonly client: CodePipelineClient;
 
@@ -38,90 +42,102 @@ export class CodePipelineJobSource implements JobSource {
 
   async poll(maxBatchSize: number, signal?: AbortSignal, queryParam?: Readonly<Record<string, string>>): Promise<PipelineJob[]> {
     const query = queryParam ?? this.options.queryParam;
-    const output = await this.send('PollForJobs', undefined, signal, () =>
+    const { category, owner, provider, version } = this.options.actionType;
+    const output = await this.call('PollForJobs', undefined, signal, (abortSignal) =>
       this.client.send(
         new PollForJobsCommand({
-          actionTypeId: { ...this.options.actionType, owner: this.options.actionType.owner as 'Custom', category: this.options.actionType.category as 'Build' },
+          actionTypeId: { category: category as ActionCategory, owner: owner as ActionOwner, provider, version },
           maxBatchSize: Math.max(1, Math.floor(maxBatchSize)),
-          ...(query && Object.keys(query).length ? { queryParam: { ...query } } : {}),
+          ...(query && Object.keys(query).length > 0 ? { queryParam: { ...query } } : {}),
         }),
-        { abortSignal: signal },
+        { abortSignal },
       ),
     );
-    return (output.jobs ?? []).map(toPipelineJob);
+    const jobs = (output.jobs ?? []).map(toPipelineJob);
+    if (jobs.length > 0) this.logger.debug('polled jobs', { count: jobs.length, jobIds: jobs.map((j) => j.id) });
+    return jobs;
   }
 
   async acknowledge(jobId: string, nonce: string, signal?: AbortSignal): Promise<AckOutcome> {
-    try {
-      const output = await this.client.send(new AcknowledgeJobCommand({ jobId, nonce }), { abortSignal: signal });
-      return output.status === 'InProgress' ? { kind: 'owned' } : { kind: 'not-runnable', status: output.status ?? 'unknown' };
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      // Another worker acknowledged it first (the nonce is how CodePipeline hands a job to one worker).
-      if (name === 'InvalidNonceException') return { kind: 'taken' };
-      if (name === 'JobNotFoundException') return { kind: 'gone' };
-      throw mapCodePipelineError(error, 'AcknowledgeJob');
-    }
+    const outcome = await this.call('AcknowledgeJob', undefined, signal, async (abortSignal): Promise<AckOutcome> => {
+      try {
+        const { status } = await this.client.send(new AcknowledgeJobCommand({ jobId, nonce }), { abortSignal });
+        // Only InProgress means "go ahead"; anything else (e.g. TimedOut) must not run, as in the plugin.
+        return status === 'InProgress' ? { kind: 'owned' } : { kind: 'not-runnable', status: status ?? 'unknown' };
+      } catch (error) {
+        // The nonce is how CodePipeline hands a job to exactly one worker: someone else has it.
+        if (hasName(error, 'InvalidNonceException')) return { kind: 'taken' };
+        if (hasName(error, 'JobNotFoundException')) return { kind: 'gone' };
+        throw error;
+      }
+    });
+    this.logger.debug('acknowledge answered', { jobId, outcome: outcome.kind });
+    return outcome;
   }
 
   async getJobDetails(jobId: string, signal?: AbortSignal): Promise<PipelineJob> {
-    const output = await this.send('GetJobDetails', jobId, signal, () => this.client.send(new GetJobDetailsCommand({ jobId }), { abortSignal: signal }));
-    if (!output.jobDetails) throw new PermanentError(`GetJobDetails returned no details for job ${jobId}`);
+    const output = await this.call('GetJobDetails', jobId, signal, (abortSignal) =>
+      this.client.send(new GetJobDetailsCommand({ jobId }), { abortSignal }),
+    );
+    if (!output.jobDetails) throw new PermanentError(`GetJobDetails returned no details for job ${jobId}`, 'SystemUnavailable');
     return toPipelineJob(output.jobDetails);
   }
 
   async putSuccess(jobId: string, result: JobSuccess, signal?: AbortSignal): Promise<void> {
-    const details = result.executionDetails;
-    await this.send('PutJobSuccessResult', jobId, signal, () =>
+    checkContinuationToken(result);
+    const continuationToken = result.continuationToken || undefined;
+    const hasVariables = result.outputVariables !== undefined && Object.keys(result.outputVariables).length > 0;
+    if (hasVariables && continuationToken) {
+      // The service rejects both together; the token wins because the action is not finished yet.
+      this.logger.warn('output variables dropped: only the final result (without continuation token) may carry them', { jobId });
+    }
+    await this.call('PutJobSuccessResult', jobId, signal, (abortSignal) =>
       this.client.send(
         new PutJobSuccessResultCommand({
           jobId,
-          ...(details
-            ? {
-                executionDetails: {
-                  ...(details.summary ? { summary: truncate(details.summary, LIMITS.summary) } : {}),
-                  ...(details.externalExecutionId ? { externalExecutionId: truncate(details.externalExecutionId, LIMITS.externalExecutionId) } : {}),
-                  ...(details.percentComplete !== undefined ? { percentComplete: Math.max(0, Math.min(100, Math.round(details.percentComplete))) } : {}),
-                },
-              }
-            : {}),
-          ...(result.continuationToken ? { continuationToken: result.continuationToken } : {}),
-          ...(result.outputVariables && !result.continuationToken ? { outputVariables: result.outputVariables } : {}),
+          ...(result.executionDetails ? { executionDetails: fitExecutionDetails(result.executionDetails) } : {}),
+          ...(continuationToken ? { continuationToken } : {}),
+          ...(hasVariables && !continuationToken ? { outputVariables: { ...result.outputVariables } } : {}),
         }),
-        { abortSignal: signal },
+        { abortSignal },
       ),
     );
-    this.logger.debug('reported success', { jobId, continuation: Boolean(result.continuationToken) });
+    this.logger.debug('reported success', { jobId, continuation: Boolean(continuationToken) });
   }
 
   async putFailure(jobId: string, failure: JobFailure, signal?: AbortSignal): Promise<void> {
-    await this.send('PutJobFailureResult', jobId, signal, () =>
-      this.client.send(
-        new PutJobFailureResultCommand({
-          jobId,
-          failureDetails: {
-            type: failure.type,
-            message: truncate(failure.message || failure.type, LIMITS.message),
-            ...(failure.externalExecutionId ? { externalExecutionId: truncate(failure.externalExecutionId, LIMITS.externalExecutionId) } : {}),
-          },
-        }),
-        { abortSignal: signal },
-      ),
+    await this.call('PutJobFailureResult', jobId, signal, (abortSignal) =>
+      this.client.send(new PutJobFailureResultCommand({ jobId, failureDetails: fitFailureDetails(failure) }), { abortSignal }),
     );
     this.logger.debug('reported failure', { jobId, type: failure.type });
   }
 
-  /** ListActionTypes has no side effect (PollForJobs would dispatch jobs), so it serves readiness. */
+  /** ListActionTypes is side-effect free (a PollForJobs would dispatch jobs nobody runs), so it serves readiness. */
   async ping(signal?: AbortSignal): Promise<void> {
-    await this.send('ListActionTypes', undefined, signal, () => this.client.send(new ListActionTypesCommand({ actionOwnerFilter: 'Custom' }), { abortSignal: signal }));
+    await this.call('ListActionTypes', undefined, signal, (abortSignal) =>
+      this.client.send(new ListActionTypesCommand({ actionOwnerFilter: 'Custom' }), { abortSignal }),
+    );
   }
 
-  private async send<T>(operation: string, jobId: string | undefined, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  /** Releases the SDK client's sockets. The source must not be used afterwards. */
+  close(): void {
+    this.client.destroy();
+  }
+
+  /** One SDK call: aborts win over whatever the SDK made of them; other errors are mapped to the taxonomy. */
+  private async call<T>(operation: string, jobId: string | undefined, signal: AbortSignal | undefined, send: (signal?: AbortSignal) => Promise<T>): Promise<T> {
     signal?.throwIfAborted();
     try {
-      return await call();
+      return await send(signal);
     } catch (error) {
-      throw mapCodePipelineError(error, operation, jobId);
+      if (signal?.aborted) throw error;
+      const mapped = mapCodePipelineError(error, operation, jobId);
+      this.logger.debug('CodePipeline call failed', { operation, jobId, error: mapped });
+      throw mapped;
     }
   }
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }

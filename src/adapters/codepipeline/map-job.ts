@@ -1,7 +1,10 @@
-import type { Job, JobData, JobDetails, Artifact } from '@aws-sdk/client-codepipeline';
+import type { Artifact, Job, JobData, JobDetails } from '@aws-sdk/client-codepipeline';
 import type { JobArtifact, PipelineJob } from '../../ports/pipeline-job';
 
-/** SDK `Job` (PollForJobs) or `JobDetails` (GetJobDetails) → the domain job. No SDK type leaves this folder. */
+/**
+ * SDK `Job` (PollForJobs, with nonce) or `JobDetails` (GetJobDetails, without) → the domain job.
+ * Copies every field, so no SDK object leaves this folder.
+ */
 export function toPipelineJob(job: Job | JobDetails): PipelineJob {
   const data: JobData = job.data ?? {};
   const type = data.actionTypeId;

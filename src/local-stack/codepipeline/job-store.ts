@@ -1,40 +1,54 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { jobNotFound, ServiceError, validation } from './service-error';
+import { randomInt, randomUUID } from 'node:crypto';
+import { actionTypeNotFound, invalidJobState, jobNotFound, ServiceError, validation } from './service-error';
 import type {
   ActionTypeDefinition,
   CreateActionTypeInput,
   CreateJobInput,
   EmulatedJob,
+  FailureDetailsInput,
   IssuedCredentials,
-  JobResult,
+  JobStatus,
+  SuccessInput,
   WireActionTypeId,
   WireArtifact,
+  WireCredentials,
 } from './types';
-import { FAILURE_TYPES, OUTPUT_VARIABLES_MAX_BYTES, outputVariablesBytes } from './validation';
 
+/** Timings and hooks of the job lifecycle. */
 export interface JobStoreOptions {
   accountId: string;
   region: string;
-  /** A Dispatched job not acknowledged within this returns to Queued, to be offered with a new nonce (real: ~30 s). */
+  /** A Dispatched job not acknowledged within this returns to Queued and is offered again with a new nonce (real: ~30 s). */
   ackTimeoutMs: number;
-  /** Delay before a continuation job is offered (real: ~30 s). */
+  /** Delay before a continuation job is offered (real: ~30 s, "CodePipeline creates a new job in another 30 seconds"). */
   continuationDelayMs: number;
-  /** An InProgress job with no result after this is TimedOut (custom actions: 24 h). */
+  /** An action execution with no final result after this is TimedOut (custom actions: 24 h). */
   jobTimeoutMs: number;
+  /**
+   * Whether the action timeout spans all continuation jobs of one action execution (true) or
+   * restarts with each continuation job (false). Undocumented by AWS; assumed true.
+   */
+  timeoutSpansContinuations: boolean;
   issueCredentials: (jobId: string) => IssuedCredentials;
   now: () => number;
 }
 
-const TERMINAL = new Set(['Succeeded', 'Failed', 'TimedOut']);
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['Succeeded', 'Failed', 'TimedOut']);
+const OPEN: ReadonlySet<JobStatus> = new Set(['Created', 'Queued', 'Dispatched', 'InProgress']);
 const typeKey = (id: WireActionTypeId) => `${id.owner}/${id.category}/${id.provider}/${id.version}`;
 
+/** Succeeded, Failed or TimedOut: no result is accepted any more. */
+export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
+
 /**
- * The job lifecycle of CodePipeline's job-worker API:
+ * The job lifecycle of CodePipeline's job-worker API (custom actions):
  *   Queued → Dispatched (PollForJobs, fresh nonce) → InProgress (AcknowledgeJob with that nonce)
  *   → Succeeded | Failed | TimedOut.
- * Dispatched without an acknowledge for `ackTimeoutMs` → Queued again (new nonce on next poll).
- * A success with a continuation token creates a new job carrying it, offered after a delay.
- * Timers are evaluated lazily on each access, so the store needs no background work.
+ * Dispatched without an acknowledgement for `ackTimeoutMs` → Queued again (new nonce on the next poll).
+ * A success with a continuation token completes the job and creates a new one (new id) carrying
+ * the token, Created until `continuationDelayMs` has passed, then Queued.
+ * Timers are applied lazily whenever a job is looked at, so the store needs no background work
+ * (and a closed emulator leaves no timers behind).
  */
 export class JobStore {
   private readonly jobs = new Map<string, EmulatedJob>();
@@ -42,46 +56,40 @@ export class JobStore {
 
   constructor(private readonly options: JobStoreOptions) {}
 
+  /** CreateCustomActionType: (re)defines the type; creating an existing one replaces its definition. */
   createActionType(input: CreateActionTypeInput): ActionTypeDefinition {
     const id: WireActionTypeId = { category: input.category, owner: 'Custom', provider: input.provider, version: input.version };
-    const properties = input.configurationProperties ?? [];
-    if (properties.length > 10) throw validation('An action type can have at most 10 configuration properties');
-    if (properties.filter((p) => p.queryable).length > 1) throw validation('Only one configuration property can be queryable');
     const definition: ActionTypeDefinition = {
       id,
       ...(input.settings ? { settings: { ...input.settings } } : {}),
-      actionConfigurationProperties: properties.map((p) => ({ ...p })),
+      actionConfigurationProperties: (input.configurationProperties ?? []).map((p) => ({ ...p })),
       inputArtifactDetails: input.inputArtifactDetails ?? { minimumCount: 0, maximumCount: 5 },
       outputArtifactDetails: input.outputArtifactDetails ?? { minimumCount: 0, maximumCount: 5 },
     };
     this.actionTypes.set(typeKey(id), definition);
-    return definition;
+    return structuredClone(definition);
   }
 
+  /** DeleteCustomActionType: later polls for the type fail with ActionTypeNotFoundException. */
   deleteActionType(id: WireActionTypeId): void {
     this.actionTypes.delete(typeKey({ ...id, owner: 'Custom' }));
   }
 
   listActionTypes(owner?: string): ActionTypeDefinition[] {
-    return [...this.actionTypes.values()].filter((t) => !owner || t.id.owner === owner);
+    return [...this.actionTypes.values()].filter((t) => !owner || t.id.owner === owner).map((t) => structuredClone(t));
   }
 
-  requireActionType(id: WireActionTypeId): ActionTypeDefinition {
+  private requireActionType(id: WireActionTypeId): ActionTypeDefinition {
     const type = this.actionTypes.get(typeKey(id));
-    if (!type) {
-      throw new ServiceError(
-        'ActionTypeNotFoundException',
-        `ActionType (Category: '${id.category}', Owner: '${id.owner}', Provider: '${id.provider}', Version: '${id.version}') is not available`,
-      );
-    }
+    if (!type) throw actionTypeNotFound(id);
     return type;
   }
 
-  createJob(input: CreateJobInput, continuationOf?: string): EmulatedJob {
-    const typeId: WireActionTypeId = { ...input.actionTypeId, owner: input.actionTypeId.owner ?? 'Custom' };
+  /** A pipeline execution reaching the action: one Queued job. The action type must exist. */
+  createJob(input: CreateJobInput): EmulatedJob {
+    const typeId: WireActionTypeId = { ...input.actionTypeId, owner: 'Custom' };
     this.requireActionType(typeId);
     const now = this.options.now();
-    const id = randomUUID();
     const pipelineName = input.pipelineName ?? 'local-pipeline';
     const artifact = (a: { name: string; revision?: string; bucket: string; key: string }): WireArtifact => ({
       name: a.name,
@@ -89,11 +97,12 @@ export class JobStore {
       location: { type: 'S3', s3Location: { bucketName: a.bucket, objectKey: a.key } },
     });
     const job: EmulatedJob = {
-      id,
+      id: randomUUID(),
       accountId: this.options.accountId,
       status: 'Queued',
       createdAt: now,
       availableAt: now,
+      actionStartedAt: now,
       dispatches: 0,
       data: {
         actionTypeId: typeId,
@@ -110,148 +119,150 @@ export class JobStore {
         ...(input.encryptionKey ? { encryptionKey: { id: input.encryptionKey.id, type: 'KMS' as const } } : {}),
         ...(input.continuationToken ? { continuationToken: input.continuationToken } : {}),
       },
-      ...(continuationOf ? { continuationOf } : {}),
     };
-    this.jobs.set(id, job);
-    return job;
+    this.jobs.set(job.id, job);
+    return structuredClone(job);
   }
 
+  /** A copy of the job with its timers applied. */
   get(id: string): EmulatedJob | undefined {
     const job = this.jobs.get(id);
-    if (job) this.advanceTimers(job);
-    return job;
+    if (!job) return undefined;
+    this.advance(job);
+    return structuredClone(job);
   }
 
   list(): EmulatedJob[] {
     return [...this.jobs.values()].map((job) => {
-      this.advanceTimers(job);
-      return job;
+      this.advance(job);
+      return structuredClone(job);
     });
   }
 
-  /** PollForJobs: up to `max` available Queued jobs of the type (and queryParam), each with a fresh nonce. */
+  /**
+   * PollForJobs: up to `max` Queued jobs of exactly this action type (and matching `query`, whose
+   * key must be the type's queryable property), oldest first, each dispatched with a fresh nonce
+   * and fresh artifact credentials.
+   * Lenience: a poll without queryParam on a type that has a queryable property returns jobs of
+   * every configuration. The model says the property "must" be supplied; the bridge can serve all
+   * projects with one poll, and whether the service enforces it is unverified.
+   */
   poll(typeId: WireActionTypeId, max: number, query: Record<string, string> | undefined): EmulatedJob[] {
-    if (typeId.owner !== 'Custom') throw validation(`PollForJobs is only supported for action types owned by Custom, not ${typeId.owner}`);
     const type = this.requireActionType(typeId);
-    if (query) {
-      const queryable = type.actionConfigurationProperties?.find((p) => p.queryable);
-      const [key] = Object.keys(query);
-      if (!queryable || queryable.name !== key) {
-        throw validation(`queryParam key ${key ?? ''} is not the queryable property of this action type`);
-      }
+    const [entry] = Object.entries(query ?? {});
+    if (entry) {
+      const queryable = type.actionConfigurationProperties.find((p) => p.queryable);
+      if (!queryable) throw new ServiceError('ValidationException', 'queryParam must be empty: the action type has no queryable configuration property');
+      if (queryable.name !== entry[0]) throw validation(`Value '${entry[0]}' at 'queryParam' failed to satisfy constraint: must be the queryable property '${queryable.name}'`);
     }
     const now = this.options.now();
     const out: EmulatedJob[] = [];
     for (const job of this.jobs.values()) {
       if (out.length >= max) break;
-      this.advanceTimers(job);
-      if (job.status !== 'Queued' || job.availableAt > now) continue;
-      if (typeKey(job.data.actionTypeId) !== typeKey(typeId)) continue;
-      if (query && Object.entries(query).some(([k, v]) => job.data.actionConfiguration.configuration[k] !== v)) continue;
+      this.advance(job);
+      if (job.status !== 'Queued' || typeKey(job.data.actionTypeId) !== typeKey(typeId)) continue;
+      if (entry && job.data.actionConfiguration.configuration[entry[0]] !== entry[1]) continue;
       job.status = 'Dispatched';
-      job.nonce = String(randomBytes(6).readUIntBE(0, 6));
+      // Fresh per dispatch: an earlier holder's nonce must stop working once the job is re-offered.
+      job.nonce = String(randomInt(1, 2 ** 47));
       job.dispatchedAt = now;
       job.dispatches++;
       job.data.artifactCredentials = this.credentialsFor(job.id);
-      out.push(job);
+      out.push(structuredClone(job));
     }
     return out;
   }
 
-  acknowledge(id: string, nonce: string): EmulatedJob {
+  /**
+   * AcknowledgeJob. The current nonce of a Dispatched job makes it InProgress. Repeating the ack
+   * with that nonce later returns the job's current status (InProgress, or e.g. TimedOut), so a
+   * retried ack is harmless. Any other nonce — another worker's, or one from an expired dispatch —
+   * is InvalidNonceException.
+   */
+  acknowledge(id: string, nonce: string): JobStatus {
     const job = this.require(id);
-    if (job.status === 'Dispatched' && job.nonce === nonce) {
+    if (job.nonce !== nonce || job.status === 'Queued' || job.status === 'Created') {
+      throw new ServiceError('InvalidNonceException', `The nonce ${nonce} is not valid for job ${id}`);
+    }
+    if (job.status === 'Dispatched') {
       job.status = 'InProgress';
       job.acknowledgedAt = this.options.now();
-      return job;
     }
-    // Acknowledging again with the job's own nonce returns its status (a retried ack is harmless).
-    if (job.status !== 'Queued' && job.status !== 'Dispatched' && job.nonce === nonce) return job;
-    throw new ServiceError('InvalidNonceException', `Nonce ${nonce} is not valid for job ${id}`);
+    return job.status;
   }
 
+  /** GetJobDetails: the job with freshly issued artifact credentials. */
   details(id: string): EmulatedJob {
     const job = this.require(id);
     job.data.artifactCredentials = this.credentialsFor(id);
-    return job;
+    return structuredClone(job);
   }
 
-  succeed(id: string, result: Omit<Extract<JobResult, { kind: 'success' }>, 'kind' | 'at'>): EmulatedJob {
+  /** PutJobSuccessResult (input already validated). With a token, queues the continuation job. */
+  succeed(id: string, result: SuccessInput): EmulatedJob {
     const job = this.requireInProgress(id);
-    if (result.outputVariables && result.continuationToken) {
-      throw validation('outputVariables can only be set when no continuationToken is provided');
-    }
-    if (result.outputVariables && outputVariablesBytes(result.outputVariables) > OUTPUT_VARIABLES_MAX_BYTES) {
-      throw new ServiceError('OutputVariablesSizeExceededException', `The total size of the output variables exceeds ${OUTPUT_VARIABLES_MAX_BYTES} bytes`);
-    }
+    const now = this.options.now();
     job.status = 'Succeeded';
-    job.result = { kind: 'success', at: this.options.now(), ...result };
-    if (result.continuationToken) {
-      const next = this.continueJob(job, result.continuationToken);
-      job.continuedAs = next.id;
-    }
-    return job;
+    job.result = { kind: 'success', at: now, ...structuredClone(result) };
+    if (result.continuationToken) job.continuedAs = this.continueJob(job, result.continuationToken, now).id;
+    return structuredClone(job);
   }
 
-  fail(id: string, failureDetails: { type: string; message: string; externalExecutionId?: string }): EmulatedJob {
-    if (!(FAILURE_TYPES as readonly string[]).includes(failureDetails.type)) {
-      throw validation(`Value '${failureDetails.type}' at 'failureDetails.type' failed to satisfy constraint: Member must satisfy enum value set: [${FAILURE_TYPES.join(', ')}]`);
-    }
+  /** PutJobFailureResult (input already validated). */
+  fail(id: string, failureDetails: FailureDetailsInput): EmulatedJob {
     const job = this.requireInProgress(id);
     job.status = 'Failed';
-    job.result = { kind: 'failure', at: this.options.now(), failureDetails };
-    return job;
+    job.result = { kind: 'failure', at: this.options.now(), failureDetails: { ...failureDetails } };
+    return structuredClone(job);
   }
 
-  private continueJob(previous: EmulatedJob, token: string): EmulatedJob {
-    const now = this.options.now();
-    const id = randomUUID();
-    const { artifactCredentials: _dropped, ...data } = previous.data;
+  private continueJob(previous: EmulatedJob, token: string, now: number): EmulatedJob {
+    const { artifactCredentials: _notCarried, ...data } = previous.data;
     const job: EmulatedJob = {
-      id,
+      id: randomUUID(),
       accountId: previous.accountId,
-      status: 'Queued',
+      status: 'Created',
       createdAt: now,
       availableAt: now + this.options.continuationDelayMs,
+      actionStartedAt: this.options.timeoutSpansContinuations ? previous.actionStartedAt : now,
       dispatches: 0,
       data: { ...structuredClone(data), continuationToken: token },
       continuationOf: previous.id,
     };
-    this.jobs.set(id, job);
+    this.jobs.set(job.id, job);
+    this.advance(job);
     return job;
   }
 
-  private credentialsFor(jobId: string) {
+  private credentialsFor(jobId: string): WireCredentials {
     const { accessKeyId, secretAccessKey, sessionToken } = this.options.issueCredentials(jobId);
     return { accessKeyId, secretAccessKey, sessionToken };
   }
 
   private require(id: string): EmulatedJob {
-    const job = this.get(id);
+    const job = this.jobs.get(id);
     if (!job) throw jobNotFound(id);
+    this.advance(job);
     return job;
   }
 
   private requireInProgress(id: string): EmulatedJob {
     const job = this.require(id);
-    if (job.status !== 'InProgress') {
-      throw new ServiceError('InvalidJobStateException', `Job ${id} is in state ${job.status}, not InProgress`);
-    }
+    if (job.status !== 'InProgress') throw invalidJobState(id, job.status);
     return job;
   }
 
-  private advanceTimers(job: EmulatedJob): void {
+  /** Applies the time-driven transitions that are due. */
+  private advance(job: EmulatedJob): void {
     const now = this.options.now();
+    if (OPEN.has(job.status) && now - job.actionStartedAt >= this.options.jobTimeoutMs) {
+      job.status = 'TimedOut';
+      return;
+    }
+    if (job.status === 'Created' && now >= job.availableAt) job.status = 'Queued';
     if (job.status === 'Dispatched' && job.dispatchedAt !== undefined && now - job.dispatchedAt >= this.options.ackTimeoutMs) {
       job.status = 'Queued';
       delete job.nonce;
     }
-    if (job.status === 'InProgress' && job.acknowledgedAt !== undefined && now - job.acknowledgedAt >= this.options.jobTimeoutMs) {
-      job.status = 'TimedOut';
-    }
-  }
-
-  isTerminal(job: EmulatedJob): boolean {
-    return TERMINAL.has(job.status);
   }
 }

@@ -1,103 +1,141 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { JobStore } from './job-store';
-import { createCodePipelineServer, type Fault, type RecordedCall } from './server';
+import { FaultInjector, type Fault } from './faults';
+import { isTerminal, JobStore } from './job-store';
+import { createCodePipelineServer, type RecordedCall } from './server';
 import type { CreateActionTypeInput, CreateJobInput, EmulatedJob, IssuedCredentials } from './types';
+import { createCustomActionType, createJobInput, type Body } from './validation';
 
 export interface LocalCodePipelineOptions {
+  /** Default 127.0.0.1. */
   host?: string;
+  /** Default 0 (a free port). */
   port?: number;
+  /** Default us-east-1; used in pipeline ARNs. */
   region?: string;
+  /** 12 digits; default 123456789012. */
   accountId?: string;
-  /** Real CodePipeline re-offers an unacknowledged job after about 30 s. */
+  /** Real CodePipeline re-offers an unacknowledged job after about 30 s (default 30 000). */
   ackTimeoutMs?: number;
-  /** Real CodePipeline offers a continuation job about 30 s after the token was returned. */
+  /** Real CodePipeline offers a continuation job about 30 s after the token was returned (default 30 000). */
   continuationDelayMs?: number;
-  /** Custom actions time out after 24 h. */
+  /** Custom actions time out after 24 h (default). */
   jobTimeoutMs?: number;
-  /** Lifetime of issued artifact credentials (observed: about 15 minutes). */
+  /** Whether `jobTimeoutMs` spans a whole continuation chain (default true; undocumented by AWS). */
+  timeoutSpansContinuations?: boolean;
+  /** Lifetime of the default-issued artifact credentials (the plugin assumes 15 minutes, the default). */
   credentialsTtlMs?: number;
-  /** Issues artifact credentials per dispatch/GetJobDetails (the local stack registers them in S3). */
+  /** Issues artifact credentials on each dispatch and GetJobDetails (the local stack registers them in its S3). */
   issueCredentials?: (jobId: string) => IssuedCredentials;
 }
 
+/** A running local CodePipeline (job-worker API) with test and setup helpers. */
 export interface LocalCodePipeline {
+  /** Endpoint for the SDK (`endpoint`, or AWS_ENDPOINT_URL_CODEPIPELINE). */
   url: string;
   region: string;
   close(): Promise<void>;
-  /** Creates a Queued job (the action type must exist). Returns the job id. */
+  /** Creates a job in Queued state (the action type must exist, else throws). Returns the job id. */
   createJob(input: CreateJobInput): string;
+  /** Same as CreateCustomActionType, for setup. */
   createActionType(input: CreateActionTypeInput): void;
+  /** A snapshot of the job, with due timers applied. */
   getJob(id: string): EmulatedJob | undefined;
   listJobs(): EmulatedJob[];
   /**
-   * Resolves once the job is Succeeded, Failed or TimedOut. With `followContinuations` (default
-   * true) a success that continued into a new job waits for the end of the chain.
+   * Resolves when the job reaches Succeeded, Failed or TimedOut — with `followContinuations`
+   * (default true), the last job of its continuation chain; rejects after `timeoutMs` (default 30 s).
    */
   waitForCompletion(id: string, options?: { timeoutMs?: number; followContinuations?: boolean }): Promise<EmulatedJob>;
+  /** Answers the next `times` matching calls with the given error instead of handling them. */
   injectFault(fault: Fault): void;
-  /** Every API call, in order of arrival. */
+  /** Drops pending faults. */
+  clearFaults(): void;
+  /** Every API call received, in order (admin calls excluded). */
   readonly calls: ReadonlyArray<RecordedCall>;
 }
 
+const POLL_INTERVAL_MS = 10;
+/** What most custom action types declare (the Jenkins type of the AWS CDK: 0–5 in, 0–5 out). */
+const DEFAULT_ARTIFACT_DETAILS = {
+  inputArtifactDetails: { minimumCount: 0, maximumCount: 5 },
+  outputArtifactDetails: { minimumCount: 0, maximumCount: 5 },
+};
+
+/** Starts the emulator on loopback (free port by default). */
 export async function startLocalCodePipeline(options: LocalCodePipelineOptions = {}): Promise<LocalCodePipeline> {
   const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  if (!/^\d{12}$/.test(accountId)) throw new Error('accountId must be 12 digits');
   const ttl = options.credentialsTtlMs ?? 15 * 60_000;
   const store = new JobStore({
-    accountId: options.accountId ?? '123456789012',
+    accountId,
     region,
     ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
     continuationDelayMs: options.continuationDelayMs ?? 30_000,
     jobTimeoutMs: options.jobTimeoutMs ?? 24 * 3_600_000,
+    timeoutSpansContinuations: options.timeoutSpansContinuations ?? true,
     now: () => Date.now(),
-    issueCredentials:
-      options.issueCredentials ??
-      (() => ({
-        accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
-        secretAccessKey: randomBytes(30).toString('base64'),
-        sessionToken: randomBytes(48).toString('base64'),
-        expiresAt: Date.now() + ttl,
-      })),
+    issueCredentials: options.issueCredentials ?? (() => randomCredentials(Date.now() + ttl)),
   });
-  const state = { faults: [] as Fault[], calls: [] as RecordedCall[] };
-  const server = createCodePipelineServer(store, state);
+  const faults = new FaultInjector();
+  const calls: RecordedCall[] = [];
+  const server = createCodePipelineServer({ store, faults, calls });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.address}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
-    url,
+    url: `http://${host}:${address.port}`,
     region,
-    calls: state.calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
+    calls,
+    close: () => {
+      // Idempotent: tests close in afterEach and again in afterAll.
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets of SDK clients would otherwise hold close() open.
         server.closeAllConnections();
-      }),
-    createJob: (input) => store.createJob(input).id,
-    createActionType: (input) => void store.createActionType(input),
+      });
+      return closing;
+    },
+    createJob: (input) => store.createJob(createJobInput(input as unknown as Body)).id,
+    createActionType: (input) =>
+      void store.createActionType(createCustomActionType({ ...DEFAULT_ARTIFACT_DETAILS, ...input } as unknown as Body)),
     getJob: (id) => store.get(id),
     listJobs: () => store.list(),
-    injectFault: (fault) => void state.faults.push({ ...fault }),
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     async waitForCompletion(id, { timeoutMs = 30_000, followContinuations = true } = {}) {
       const deadline = Date.now() + timeoutMs;
       let current = id;
       for (;;) {
         const job = store.get(current);
         if (!job) throw new Error(`no job ${current}`);
-        if (store.isTerminal(job)) {
-          if (followContinuations && job.continuedAs) {
-            current = job.continuedAs;
-            continue;
-          }
-          return job;
+        if (isTerminal(job.status)) {
+          if (!(followContinuations && job.continuedAs)) return job;
+          current = job.continuedAs;
+          continue;
         }
-        if (Date.now() > deadline) throw new Error(`job ${current} still ${job.status} after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (Date.now() >= deadline) throw new Error(`job ${current} is still ${job.status} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       }
     },
+  };
+}
+
+/** Shaped like STS session credentials: ASIA access key id, 40-char secret, opaque token. */
+function randomCredentials(expiresAt: number): IssuedCredentials {
+  return {
+    accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+    sessionToken: randomBytes(96).toString('base64'),
+    expiresAt,
   };
 }

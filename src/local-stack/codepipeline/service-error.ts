@@ -13,8 +13,10 @@ export class ServiceError extends Error {
 /** ValidationException with the service's "1 validation error detected: …" wording. */
 export const validation = (detail: string) => new ServiceError('ValidationException', `1 validation error detected: ${detail}`);
 
+/** The job id is well-formed but unknown. */
 export const jobNotFound = (jobId: string) => new ServiceError('JobNotFoundException', `Job with id ${jobId} was not found`);
 
+/** A result for a job that is not InProgress (not yet acknowledged, finished, or timed out). */
 export const invalidJobState = (jobId: string, status: string) =>
   new ServiceError('InvalidJobStateException', `Job ${jobId} is in state ${status}; a result can only be reported for a job that is InProgress`);
 

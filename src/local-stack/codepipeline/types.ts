@@ -1,5 +1,6 @@
 /** Shapes of the CodePipeline job-worker API as JSON on the wire, and the emulator's own records. */
 
+/** `ActionTypeId`: which action type a job belongs to. */
 export interface WireActionTypeId {
   category: string;
   owner: string;
@@ -7,12 +8,14 @@ export interface WireActionTypeId {
   version: string;
 }
 
+/** `Artifact` of `JobData`: always an S3 location. */
 export interface WireArtifact {
   name: string;
   revision?: string;
   location: { type: 'S3'; s3Location: { bucketName: string; objectKey: string } };
 }
 
+/** `AWSSessionCredentials`: temporary credentials for the artifact bucket (secret). */
 export interface WireCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -41,12 +44,14 @@ export interface WireJobData {
 /** JobStatus enum of the API model. `Created` is used for a continuation job still waiting out its delay. */
 export type JobStatus = 'Created' | 'Queued' | 'Dispatched' | 'InProgress' | 'TimedOut' | 'Succeeded' | 'Failed';
 
+/** `ExecutionDetails` of PutJobSuccessResult. */
 export interface ExecutionDetailsInput {
   summary?: string;
   externalExecutionId?: string;
   percentComplete?: number;
 }
 
+/** `CurrentRevision` of PutJobSuccessResult (`created` in epoch seconds, as on the wire). */
 export interface CurrentRevisionInput {
   revision: string;
   changeIdentifier: string;
@@ -54,6 +59,7 @@ export interface CurrentRevisionInput {
   revisionSummary?: string;
 }
 
+/** A validated PutJobSuccessResult, without the job id. */
 export interface SuccessInput {
   executionDetails?: ExecutionDetailsInput;
   outputVariables?: Record<string, string>;
@@ -61,6 +67,7 @@ export interface SuccessInput {
   currentRevision?: CurrentRevisionInput;
 }
 
+/** `FailureDetails` of PutJobFailureResult. */
 export interface FailureDetailsInput {
   type: string;
   message: string;
@@ -134,6 +141,7 @@ export interface ActionTypeSettings {
   revisionUrlTemplate?: string;
 }
 
+/** Allowed number of input or output artifacts (0–5 each). */
 export interface ArtifactDetails {
   minimumCount: number;
   maximumCount: number;

@@ -1,0 +1,43 @@
+import type { JobStore } from './job-store';
+import { ServiceError } from './service-error';
+import type { EmulatedJob } from './types';
+import * as v from './validation';
+
+/** The wire `Job` / `JobDetails` of a job (JobDetails carries no nonce). */
+const wireJob = (job: EmulatedJob) => ({ id: job.id, data: job.data, nonce: job.nonce, accountId: job.accountId });
+const wireJobDetails = (job: EmulatedJob) => ({ id: job.id, data: job.data, accountId: job.accountId });
+
+/** One API operation: validate the input as the model does, apply it to the store, shape the output. */
+export function runOperation(store: JobStore, operation: string, input: v.Body): unknown {
+  switch (operation) {
+    case 'PollForJobs': {
+      const { actionTypeId, maxBatchSize, queryParam } = v.pollForJobs(input);
+      return { jobs: store.poll(actionTypeId, maxBatchSize, queryParam).map(wireJob) };
+    }
+    case 'AcknowledgeJob': {
+      const { jobId, nonce } = v.acknowledgeJob(input);
+      return { status: store.acknowledge(jobId, nonce) };
+    }
+    case 'GetJobDetails':
+      return { jobDetails: wireJobDetails(store.details(v.jobId(input))) };
+    case 'PutJobSuccessResult': {
+      const { jobId, ...result } = v.putJobSuccessResult(input);
+      store.succeed(jobId, result);
+      return {};
+    }
+    case 'PutJobFailureResult': {
+      const { jobId, failureDetails } = v.putJobFailureResult(input);
+      store.fail(jobId, failureDetails);
+      return {};
+    }
+    case 'CreateCustomActionType':
+      return { actionType: store.createActionType(v.createCustomActionType(input)), tags: [] };
+    case 'DeleteCustomActionType':
+      store.deleteActionType(v.deleteCustomActionType(input));
+      return {};
+    case 'ListActionTypes':
+      return { actionTypes: store.listActionTypes(v.listActionTypes(input).owner) };
+    default:
+      throw new ServiceError('UnknownOperationException', operation ? `Unknown operation ${operation}` : 'Missing X-Amz-Target header');
+  }
+}
