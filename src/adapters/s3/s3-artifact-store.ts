@@ -199,7 +199,9 @@ export class S3ArtifactStore implements ArtifactStore {
       ...(maxAttempts !== undefined ? { maxAttempts } : {}),
       requestChecksumCalculation: checksums,
       responseChecksumValidation: checksums,
-      ...(requestTimeoutMs !== undefined ? { requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: requestTimeoutMs } } : {}),
+      // requestTimeout is socket inactivity, not total time, so big parts are fine. Without
+      // throwOnRequestTimeout the SDK only logs a warning and a stalled S3 connection hangs the job.
+      requestHandler: { requestTimeout: requestTimeoutMs ?? 60_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
       // Always the job's credentials; a client with a provider never consults the default chain.
       credentials: async () => {
         const credentials = await access.credentials();
