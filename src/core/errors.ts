@@ -94,12 +94,28 @@ export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/** Finds a network error code anywhere in a cause chain (fetch wraps them in `TypeError: fetch failed`). */
+const SDK_WRAPPER = 'AWS SDK error wrapper for ';
+const CODE_IN_MESSAGE = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/;
+
+/**
+ * Finds a network error code anywhere in a cause chain (fetch wraps them in `TypeError: fetch failed`).
+ * The AWS SDK's retry middleware replaces a thrown value that fails `instanceof Error` (a socket
+ * error from another realm, as under jest's VM contexts) with `Error('AWS SDK error wrapper for …')`,
+ * dropping `code` and `cause`: for those the code is read from the message.
+ */
 export function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
+    const { code, message } = current as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return code;
+    if (typeof message === 'string') {
+      if (message.startsWith(SDK_WRAPPER)) {
+        const found = CODE_IN_MESSAGE.exec(message)?.[1];
+        if (found && RETRYABLE_NETWORK_CODES.has(found)) return found;
+      }
+      // Node's http client says this when the server closed the socket before answering.
+      if (message.includes('socket hang up')) return 'ECONNRESET';
+    }
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

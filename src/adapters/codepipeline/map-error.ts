@@ -1,4 +1,4 @@
-import { isAbortError, JobNoLongerActiveError, networkErrorCode, PermanentError, RETRYABLE_NETWORK_CODES, TransientError } from '../../core/errors';
+import { isAbortError, JobNoLongerActiveError, networkErrorCode, PermanentError, TransientError } from '../../core/errors';
 import type { FailureType } from '../../ports/pipeline-job';
 
 const SYSTEM = 'codepipeline';
@@ -9,7 +9,6 @@ const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequest
 const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 /** The bridge's own identity or signature was refused: retrying cannot help, the deployment must be fixed. */
 const AUTH = /^(UnrecognizedClient|InvalidSignature|IncompleteSignature|MissingAuthenticationToken|AccessDenied|NotAuthorized|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken)(Exception)?$/;
-const TRANSPORT_MESSAGE = new RegExp(`\\b(${[...RETRYABLE_NETWORK_CODES].join('|')})\\b|socket hang up`);
 /** Operations whose input comes from the bridge's configuration (action type, queryParam), not from a job. */
 const CONFIG_OPERATIONS = new Set(['PollForJobs', 'ListActionTypes']);
 
@@ -37,12 +36,6 @@ export function mapCodePipelineError(error: unknown, operation: string, jobId?: 
   if (THROTTLING.has(name) || e.$retryable?.throttling || status === 429) return new TransientError(text, SYSTEM, { cause: error, throttled: true });
   if (TIMEOUTS.has(name) || networkErrorCode(error)) return new TransientError(text, SYSTEM, { cause: error });
   if ((status !== undefined && status >= 500) || e.$fault === 'server') return new TransientError(text, SYSTEM, { cause: error });
-  if (status === undefined && !e.$fault && TRANSPORT_MESSAGE.test(e.message ?? '')) {
-    // No HTTP answer: a transport failure whose code was lost. The SDK's retry middleware wraps
-    // errors that fail `instanceof Error` (Node internals from another realm) into a bare
-    // "AWS SDK error wrapper for Error: connect ECONNREFUSED …", keeping only the message.
-    return new TransientError(text, SYSTEM, { cause: error });
-  }
   if (jobId && (name === 'InvalidJobStateException' || name === 'JobNotFoundException')) {
     return new JobNoLongerActiveError(text, jobId, { cause: error });
   }

@@ -1,5 +1,5 @@
 import type { S3ObjectLocation } from '../../ports/pipeline-job';
-import { BridgeError, PermanentError, RETRYABLE_NETWORK_CODES, TransientError, isAbortError, networkErrorCode } from '../../core/errors';
+import { BridgeError, PermanentError, TransientError, isAbortError, networkErrorCode } from '../../core/errors';
 
 /** Codes meaning "these credentials are stale": refresh them (GetJobDetails) and try again. */
 const TOKEN_CODES: ReadonlySet<string> = new Set(['ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'ExpiredTokenException']);
@@ -52,17 +52,6 @@ function codeOf(error: unknown): { code: string; status: number | undefined; mes
   };
 }
 
-/**
- * The SDK's retry middleware replaces a thrown value that is not `instanceof Error` (a socket error
- * from another realm, as under jest's VM contexts) with `new Error('AWS SDK error wrapper for …')`,
- * dropping its `code`; the code survives only in the message.
- */
-function wrappedNetworkCode(message: string): string | undefined {
-  if (!message.startsWith('AWS SDK error wrapper for')) return undefined;
-  const match = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(message);
-  return match?.[1] && RETRYABLE_NETWORK_CODES.has(match[1]) ? match[1] : undefined;
-}
-
 export function isTokenError(error: unknown): boolean {
   return TOKEN_CODES.has(codeOf(error).code);
 }
@@ -87,7 +76,7 @@ export function mapS3Error(error: unknown, operation: string, location: S3Object
   if (TRANSIENT_CODES.has(code) || (status !== undefined && status >= 500)) {
     return new TransientError(`${operation} ${where} failed with a server error (${code}: ${message})`, 's3', cause);
   }
-  const network = networkErrorCode(error) ?? wrappedNetworkCode(message);
+  const network = networkErrorCode(error);
   if (network) return new TransientError(`${operation} ${where}: S3 unreachable (${network})`, 's3', cause);
 
   switch (code) {
