@@ -51,8 +51,11 @@ type CompletedBuild = Extract<BuildObservation, { state: 'completed' }>;
 const MAX_OUTPUT_VARIABLES_FILE = 256 * 1024;
 const FAILURE_MESSAGE_MAX = 5000;
 const SUMMARY_MAX = 2048;
-/** How long a failure report may take once the job itself was aborted by shutdown. */
-const REPORT_AFTER_ABORT_MS = 5_000;
+/**
+ * A result report has a life of its own: once the work is done (or has failed), a shutdown abort
+ * of the job must not swallow the report. Bounded so a dead CodePipeline cannot hold shutdown.
+ */
+const REPORT_TIMEOUT_MS = 30_000;
 
 /**
  * Runs one acknowledged CodePipeline job as a Jenkins build, from parameter checks to the result
@@ -79,10 +82,10 @@ export class JobRunner {
       try {
         result = await this.execute(job, access, state, signal);
       } catch (error) {
-        return await this.fail(job, error, state, signal);
+        return await this.fail(job, error, state);
       }
       active.update(job.id, { phase: 'reporting', percentComplete: 100 });
-      const reported = await this.report(job, state, (s) => source.putSuccess(job.id, result, s), signal);
+      const reported = await this.report(job, state, (s) => source.putSuccess(job.id, result, s), AbortSignal.timeout(REPORT_TIMEOUT_MS));
       if (reported) {
         state.log.info('job succeeded', { summary: result.executionDetails?.summary });
         return { kind: 'succeeded', buildNumber: Number(result.executionDetails?.externalExecutionId) };
@@ -301,7 +304,7 @@ export class JobRunner {
     return prefix + keepTail(tail.trimEnd(), FAILURE_MESSAGE_MAX - prefix.length);
   }
 
-  private async fail(job: PipelineJob, error: unknown, state: { log: Logger; buildRef: BuildRef | undefined }, signal: AbortSignal): Promise<JobOutcome> {
+  private async fail(job: PipelineJob, error: unknown, state: { log: Logger; buildRef: BuildRef | undefined }): Promise<JobOutcome> {
     const raw = toFailure(error, state.buildRef);
     // The message leaves the bridge: scrub it like a log line (an internal error may quote a URL).
     const failure = { ...raw, message: this.deps.redactor.redactString(raw.message) };
@@ -313,9 +316,7 @@ export class JobRunner {
     // else (outage, bug) gets the full error with its stack.
     if (error instanceof PermanentError) state.log.warn('job failed', { failureType: failure.type, message: failure.message });
     else state.log.error('job failed', { failureType: failure.type, error });
-    // After a shutdown abort the job's own signal is dead; give the report a short life of its own.
-    const reportSignal = signal.aborted ? AbortSignal.timeout(REPORT_AFTER_ABORT_MS) : signal;
-    const reported = await this.report(job, state, (s) => this.deps.source.putFailure(job.id, failure, s), reportSignal);
+    const reported = await this.report(job, state, (s) => this.deps.source.putFailure(job.id, failure, s), AbortSignal.timeout(REPORT_TIMEOUT_MS));
     if (reported === undefined) return { kind: 'abandoned', reason: 'job no longer active' };
     return reported ? { kind: 'failed', failure } : { kind: 'unreported', reason: 'PutJobFailureResult failed' };
   }
