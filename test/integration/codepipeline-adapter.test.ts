@@ -69,7 +69,7 @@ describe('CodePipelineJobSource against the local CodePipeline', () => {
         outputArtifacts: [{ name: 'Dist', bucket: 'artifact-bucket', key: 'shop/Dist/k2' }],
         encryptionKey: { id: 'alias/pipeline' },
       }),
-      createJob(),
+      createJob('app', { continuationToken: 'build:41' }),
       createJob(),
     ];
     const jobs = await source().poll(2);
@@ -93,6 +93,11 @@ describe('CodePipelineJobSource against the local CodePipeline', () => {
       credentials: { accessKeyId: expect.stringMatching(/^ASIATESTKEY/), secretAccessKey: expect.stringMatching(/^job-secret-value-/), sessionToken: expect.any(String) },
       encryptionKey: { id: 'alias/pipeline', type: 'KMS' },
     });
+    // A continuation job carries its token; a first job has none (and no encryption key unless set).
+    expect(jobs[1]).toMatchObject({ id: ids[1], nonce: expect.any(String), continuationToken: 'build:41' });
+    expect(jobs[1]!.nonce).not.toBe(jobs[0]!.nonce);
+    expect(jobs[1]).not.toHaveProperty('encryptionKey');
+    expect(jobs[0]).not.toHaveProperty('continuationToken');
     expect(cp.calls.filter((c) => c.operation === 'PollForJobs').map((c) => c.input.maxBatchSize)).toEqual([2]);
   });
 
@@ -118,7 +123,8 @@ describe('CodePipelineJobSource against the local CodePipeline', () => {
   });
 
   it('acknowledge: not-runnable when the service answers a status other than InProgress', async () => {
-    const timed = await startLocalCodePipeline({ jobTimeoutMs: 100 });
+    // Long enough for poll + ack on a loaded machine; the job then times out while owned.
+    const timed = await startLocalCodePipeline({ jobTimeoutMs: 400 });
     try {
       timed.createActionType(TYPE);
       const id = timed.createJob({ actionTypeId: TYPE });
@@ -342,7 +348,9 @@ describe('CodePipelineJobSource transport failures', () => {
     const jobs = make(url);
     const error = await jobs.ping().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
-    expect(error).toMatchObject({ message: expect.stringContaining('ListActionTypes') });
+    expect(error).toMatchObject({ system: 'codepipeline', throttled: false, message: expect.stringContaining('ListActionTypes') });
+    // Under jest the SDK wraps the cross-realm socket error and keeps only its message.
+    expect((error as Error).message).toContain('ECONNREFUSED');
     jobs.close();
   });
 });

@@ -131,6 +131,36 @@ describe('local CodePipeline: protocol', () => {
     });
   });
 
+  it('puts Content-Type application/x-amz-json-1.1 and a fresh x-amzn-RequestId on every answer', async () => {
+    cp.createActionType(TYPE);
+    const post = (target: string, body: unknown, authorization = FAKE_SIGV4) =>
+      fetch(cp.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `CodePipeline_20150709.${target}`, ...(authorization ? { Authorization: authorization } : {}) },
+        body: JSON.stringify(body),
+      });
+    cp.injectFault({ operation: 'GetJobDetails', type: 'InternalFailure', times: 1 });
+    const answers = [
+      await post('PollForJobs', { actionTypeId: TYPE_ID }), // 200
+      await post('AcknowledgeJob', { jobId: UNKNOWN_JOB, nonce: '1' }), // 400 modeled
+      await post('GetJobDetails', { jobId: UNKNOWN_JOB }), // 500 injected
+      await post('Nope', {}), // 400 unknown operation
+      await post('PollForJobs', {}, ''), // 403 unsigned (no Authorization header)
+      await fetch(cp.url), // 404 not POST /
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 400, 500, 400, 403, 404]);
+    for (const answer of answers) expect(answer.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    const ids = answers.map((a) => a.headers.get('x-amzn-requestid'));
+    for (const id of ids) expect(id).toMatch(UUID);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Error answers name the exception in __type and in x-amzn-ErrorType, as AWS does.
+    expect(answers[1]!.headers.get('x-amzn-errortype')).toBe('JobNotFoundException');
+    expect(await answers[1]!.json()).toEqual({ __type: 'JobNotFoundException', message: expect.any(String) });
+    // The SDK reads the request id into $metadata.
+    const output = await sdk(cp).send(new ListActionTypesCommand({ actionOwnerFilter: 'Custom' }));
+    expect(output.$metadata).toMatchObject({ httpStatusCode: 200, requestId: expect.stringMatching(UUID) });
+  });
+
   it('answers malformed JSON with SerializationException', async () => {
     const response = await fetch(cp.url, {
       method: 'POST',
@@ -267,13 +297,29 @@ describe('local CodePipeline: polling', () => {
       artifactCredentials: { accessKeyId: expect.stringMatching(/^ASIA[A-Z0-9]{16}$/), secretAccessKey: expect.any(String), sessionToken: expect.any(String) },
       encryptionKey: { id: 'arn:aws:kms:us-east-1:111122223333:key/k', type: 'KMS' },
     });
+    // Every job of the batch is dispatched on its own: own nonce, own credentials.
+    const other = first.jobs![1]!;
+    expect(other.nonce).toEqual(expect.any(String));
+    expect(other.nonce).not.toBe(job.nonce);
+    expect(other.data?.actionConfiguration?.configuration).toEqual({ ProjectName: 'app-2' });
+    expect(other.data?.artifactCredentials?.accessKeyId).not.toBe(job.data?.artifactCredentials?.accessKeyId);
     expect(cp.getJob(ids[0]!)?.status).toBe('Dispatched');
+    expect(cp.getJob(ids[0]!)?.nonce).toBe(job.nonce);
 
     const second = await client.send(new PollForJobsCommand({ actionTypeId: TYPE_ID, maxBatchSize: 2 }));
     expect(second.jobs?.map((j) => j.id)).toEqual([ids[2]]);
     const third = await client.send(new PollForJobsCommand({ actionTypeId: TYPE_ID, maxBatchSize: 2 }));
     expect(third.jobs ?? []).toEqual([]);
     expect(cp.calls.filter((c) => c.operation === 'PollForJobs').map((c) => c.input.maxBatchSize)).toEqual([2, 2, 2]);
+  });
+
+  it('never hands one job to two workers polling at the same time', async () => {
+    const ids = [1, 2, 3, 4, 5].map((n) => cp.createJob({ actionTypeId: TYPE, configuration: { ProjectName: `app-${n}` } }));
+    const workers = [client, sdk(cp), sdk(cp)];
+    const batches = await Promise.all(workers.map((w) => w.send(new PollForJobsCommand({ actionTypeId: TYPE_ID, maxBatchSize: 2 }))));
+    const handed = batches.flatMap((b) => b.jobs ?? []).map((j) => j.id);
+    expect(handed).toHaveLength(5);
+    expect([...handed].sort()).toEqual([...ids].sort());
   });
 
   it('offers only jobs of the exact action type', async () => {
@@ -310,9 +356,13 @@ describe('local CodePipeline: polling', () => {
   });
 
   it('validates the poll request: owner Custom only, maxBatchSize ≥ 1, at most one queryParam', async () => {
-    await expect(
-      client.send(new PollForJobsCommand({ actionTypeId: { ...TYPE_ID, owner: 'ThirdParty' }, maxBatchSize: 1 })),
-    ).rejects.toMatchObject({ name: 'ValidationException' });
+    for (const owner of ['AWS', 'ThirdParty'] as const) {
+      await expect(client.send(new PollForJobsCommand({ actionTypeId: { ...TYPE_ID, owner }, maxBatchSize: 1 }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining("at 'actionTypeId.owner'"),
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
     await expect(client.send(new PollForJobsCommand({ actionTypeId: TYPE_ID, maxBatchSize: 0 }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: expect.stringContaining("at 'maxBatchSize'"),
@@ -524,14 +574,52 @@ describe('local CodePipeline: results, continuation, timeout', () => {
   });
 
   it('times out a job with no result; later results are InvalidJobStateException and a repeated ack reports TimedOut', async () => {
-    const fast = await start({ jobTimeoutMs: 150 });
+    const fast = await start({ jobTimeoutMs: 400 });
     const fastClient = sdk(fast);
     await createType(fastClient);
     const id = fast.createJob({ actionTypeId: TYPE, configuration: { ProjectName: 'app' } });
     const { nonce } = await claim(fastClient);
     await expect(fast.waitForCompletion(id, { timeoutMs: 2_000 })).resolves.toMatchObject({ status: 'TimedOut' });
     await expect(fastClient.send(new PutJobSuccessResultCommand({ jobId: id }))).rejects.toMatchObject({ name: 'InvalidJobStateException' });
+    await expect(
+      fastClient.send(new PutJobFailureResultCommand({ jobId: id, failureDetails: { type: 'JobFailed', message: 'too late' } })),
+    ).rejects.toMatchObject({ name: 'InvalidJobStateException', $metadata: { httpStatusCode: 400 } });
     await expect(fastClient.send(new AcknowledgeJobCommand({ jobId: id, nonce }))).resolves.toMatchObject({ status: 'TimedOut' });
+    expect(fast.getJob(id)).toMatchObject({ status: 'TimedOut' });
+    expect(fast.getJob(id)).not.toHaveProperty('result');
+  });
+
+  it('times out queued and dispatched jobs too, which are then never offered', async () => {
+    const fast = await start({ jobTimeoutMs: 300 });
+    const fastClient = sdk(fast);
+    await createType(fastClient);
+    const dispatched = fast.createJob({ actionTypeId: TYPE, configuration: { ProjectName: 'app' } });
+    await pollOne(fastClient);
+    expect(fast.getJob(dispatched)?.status).toBe('Dispatched');
+    const queued = fast.createJob({ actionTypeId: TYPE, configuration: { ProjectName: 'app' } });
+    await sleep(350);
+    expect([fast.getJob(dispatched)?.status, fast.getJob(queued)?.status]).toEqual(['TimedOut', 'TimedOut']);
+    expect((await fastClient.send(new PollForJobsCommand({ actionTypeId: TYPE_ID, maxBatchSize: 5 }))).jobs ?? []).toEqual([]);
+  });
+
+  it('counts the action timeout from the first job of a continuation chain (timeoutSpansContinuations)', async () => {
+    const fast = await start({ jobTimeoutMs: 400, continuationDelayMs: 20 });
+    const fastClient = sdk(fast);
+    await createType(fastClient);
+    const id = fast.createJob({ actionTypeId: TYPE, configuration: { ProjectName: 'app' } });
+    await claim(fastClient);
+    await sleep(150);
+    await fastClient.send(new PutJobSuccessResultCommand({ jobId: id, continuationToken: 'step-2' }));
+    await sleep(50);
+    const next = await pollOne(fastClient);
+    await fastClient.send(new AcknowledgeJobCommand({ jobId: next.id!, nonce: next.nonce! }));
+    const first = fast.getJob(id)!;
+    const created = fast.getJob(next.id!)!;
+    expect(created.actionStartedAt).toBe(first.actionStartedAt);
+    const ended = await fast.waitForCompletion(id, { timeoutMs: 2_000 });
+    expect(ended).toMatchObject({ id: next.id, status: 'TimedOut' });
+    // On its own clock the continuation job would have had 400 ms; it got what was left of the action's.
+    expect(Date.now() - created.createdAt).toBeLessThan(400);
   });
 
   it('waitForCompletion rejects when its bound passes', async () => {
@@ -567,6 +655,31 @@ describe('local CodePipeline: fault injection', () => {
     await expect(client.send(new ListActionTypesCommand({}))).rejects.toMatchObject({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } });
     await expect(client.send(new ListActionTypesCommand({}))).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     await expect(client.send(new ListActionTypesCommand({}))).resolves.toBeDefined();
+  });
+
+  it('fails exactly `times` matching calls, in order, and records every call with its input and status', async () => {
+    const client = sdk(cp);
+    const before = cp.calls.length;
+    cp.injectFault({ operation: 'PollForJobs', type: 'ThrottlingException', times: 2 });
+    cp.injectFault({ operation: 'PollForJobs', type: 'InternalFailure', times: 1 });
+    const poll = () => client.send(new PollForJobsCommand({ actionTypeId: TYPE_ID, maxBatchSize: 3, queryParam: { ProjectName: 'app' } }));
+    await expect(poll()).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    // A call to another operation does not consume a PollForJobs fault.
+    await expect(client.send(new GetJobDetailsCommand({ jobId: UNKNOWN_JOB }))).rejects.toMatchObject({ name: 'JobNotFoundException' });
+    await expect(poll()).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(poll()).rejects.toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } });
+    await expect(poll()).resolves.toMatchObject({ jobs: [] });
+    const recorded = cp.calls.slice(before);
+    expect(recorded.map((c) => [c.operation, c.status, c.errorType])).toEqual([
+      ['PollForJobs', 400, 'ThrottlingException'],
+      ['GetJobDetails', 400, 'JobNotFoundException'],
+      ['PollForJobs', 400, 'ThrottlingException'],
+      ['PollForJobs', 500, 'InternalFailure'],
+      ['PollForJobs', 200, undefined],
+    ]);
+    expect(recorded[0]!.input).toEqual({ actionTypeId: TYPE_ID, maxBatchSize: 3, queryParam: { ProjectName: 'app' } });
+    expect(recorded[1]!.input).toEqual({ jobId: UNKNOWN_JOB });
+    for (const call of recorded) expect(call.at).toEqual(expect.any(Number));
   });
 
   it('lets the SDK standard retry absorb a single throttle (every attempt is recorded)', async () => {
