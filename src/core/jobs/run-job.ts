@@ -49,6 +49,7 @@ export type JobOutcome =
 type CompletedBuild = Extract<BuildObservation, { state: 'completed' }>;
 
 const MAX_OUTPUT_VARIABLES_FILE = 256 * 1024;
+const FOLLOW_FIRST_DELAY_MS = 250;
 const FAILURE_MESSAGE_MAX = 5000;
 const SUMMARY_MAX = 2048;
 /**
@@ -207,10 +208,16 @@ export class JobRunner {
     const queuedAt = clock.now();
     let ref = initial;
     let announced = false;
+    let lastState: BuildObservation['state'] | undefined;
+    let delay = FOLLOW_FIRST_DELAY_MS;
     for (;;) {
       const observation = await this.retry(() => runner.observe(ref, correlation, signal), signal, state.log);
       ref = observation.ref;
       state.buildRef = ref;
+      // Look again soon after each change (short builds finish within a second), then settle at the
+      // status interval: 250, 500, 1000, 2000 ms … so long builds cost one request per interval.
+      if (observation.state !== lastState) delay = FOLLOW_FIRST_DELAY_MS;
+      lastState = observation.state;
       switch (observation.state) {
         case 'completed':
           active.update(job.id, { percentComplete: 100 });
@@ -241,7 +248,8 @@ export class JobRunner {
         case 'missing':
           throw new PermanentError(`The Jenkins build of "${ref.project}" vanished: ${observation.reason}`);
       }
-      await clock.sleep(settings.statusIntervalMs, signal);
+      await clock.sleep(Math.min(delay, settings.statusIntervalMs), signal);
+      delay *= 2;
     }
   }
 
