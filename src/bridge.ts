@@ -2,6 +2,7 @@ import type { ArtifactStore } from './ports/artifact-store';
 import type { BuildRunner } from './ports/build-runner';
 import type { Clock } from './ports/clock';
 import type { JobSource } from './ports/job-source';
+import type { JobLedger } from './ports/job-ledger';
 import type { Logger } from './ports/logger';
 import type { BridgeConfig } from './config/schema';
 import { ActiveJobs } from './core/jobs/active-jobs';
@@ -14,11 +15,14 @@ import { createApp } from './http/create-app';
 import { HttpServer } from './http/http-server';
 import { Readiness } from './http/readiness';
 import { JobWorker } from './worker/job-worker';
+import { createLedgerPruneTask } from './adapters/sqlite';
 
 export interface BridgePorts {
   source: JobSource;
   runner: BuildRunner;
   store: ArtifactStore;
+  /** Durable job ledger (SQLite in the data dir); closed by `stop()`. */
+  ledger: JobLedger;
 }
 
 export interface BridgeDeps {
@@ -40,6 +44,7 @@ export class Bridge {
   private readonly clock: Clock;
   private readonly redactor: Redactor;
   private worker: JobWorker | undefined;
+  private pruneTask: ReturnType<typeof createLedgerPruneTask> | undefined;
   private stopping: Promise<void> | undefined;
   private _url: string | undefined;
 
@@ -92,6 +97,7 @@ export class Bridge {
         statusIntervalMs: config.worker.statusIntervalMs,
         queueTimeoutMs: config.worker.queueTimeoutMs,
         credentialsRefreshMs: config.worker.credentialsRefreshMs,
+        maxJobDurationMs: config.worker.maxJobDurationMs,
         logTailBytes: config.artifacts.logTailBytes,
         retry: config.worker.retry,
         publicUrl: this._url,
@@ -99,13 +105,21 @@ export class Bridge {
     });
     this.worker = new JobWorker({
       source: ports.source,
-      runJob: (job, signal) => jobRunner.run(job, signal),
+      ledger: ports.ledger,
+      runJob: (job, signals, entry) => jobRunner.run(job, signals, entry),
+      canTakeWork: () => this.readiness.dependencyOk('jenkins'),
       clock: this.clock,
       logger: deps.logger.child({ component: 'worker' }),
       settings: { ...config.worker, projects: config.worker.projects },
     });
+    this.pruneTask = createLedgerPruneTask(
+      ports.ledger,
+      { cron: config.ledger.pruneCron, maxAgeMs: config.ledger.retentionMs, keep: config.ledger.keep, timezone: 'UTC' },
+      deps.logger.child({ component: 'ledger' }),
+    );
     this.readiness.start();
     this.worker.start();
+    this.pruneTask.start();
     deps.logger.info('pipeline-bridge started', {
       actionType: config.actionType,
       http: `${address.address}:${address.port}`,
@@ -119,9 +133,11 @@ export class Bridge {
   stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopping ??= (async () => {
       this.readiness.setDraining();
+      this.pruneTask?.stop();
       await this.worker?.close(options);
       this.readiness.stop();
       await this.http.stop();
+      this.ports.ledger.close();
       this.deps.logger.info('pipeline-bridge stopped');
     })();
     return this.stopping;

@@ -4,6 +4,8 @@ import type { BridgePorts } from '../bridge';
 import { CodePipelineJobSource } from './codepipeline';
 import { createJenkinsBuildRunner } from './jenkins';
 import { S3ArtifactStore } from './s3';
+import { SqliteJobLedger } from './sqlite';
+import path from 'node:path';
 
 /** Builds the real adapters from the config: one per external system, each owning its client. */
 export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): BridgePorts {
@@ -46,5 +48,6 @@ export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): 
       },
       logger.child({ component: 's3' }),
     ),
+    ledger: new SqliteJobLedger({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'ledger' })),
   };
 }

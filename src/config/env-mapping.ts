@@ -21,6 +21,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'BRIDGE_STATUS_INTERVAL_MS', path: ['worker', 'statusIntervalMs'], type: 'int' },
   { env: 'BRIDGE_PROJECTS', path: ['worker', 'projects'], type: 'list' },
   { env: 'BRIDGE_SHUTDOWN_GRACE_MS', path: ['worker', 'shutdownGraceMs'], type: 'int' },
+  { env: 'BRIDGE_MAX_JOB_DURATION_MS', path: ['worker', 'maxJobDurationMs'], type: 'int' },
   { env: 'BRIDGE_S3_FORCE_PATH_STYLE', path: ['s3', 'forcePathStyle'], type: 'bool' },
   { env: 'BRIDGE_S3_CHECKSUMS', path: ['s3', 'checksums'], type: 'string' },
   { env: 'BRIDGE_HTTP_PORT', path: ['http', 'port'], type: 'int' },

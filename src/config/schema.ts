@@ -63,6 +63,11 @@ export const configSchema = z
          * through GetJobDetails well before, and again whenever S3 says they expired.
          */
         credentialsRefreshMs: positiveInt.default(10 * MINUTE),
+        /**
+         * A build still running after this long in one job is handed over to a continuation job
+         * (PutJobSuccessResult with a continuation token), so no job outlives its credentials.
+         */
+        maxJobDurationMs: positiveInt.default(15 * MINUTE),
         /** Graceful shutdown: how long in-flight jobs may run on after SIGTERM. */
         shutdownGraceMs: nonNegativeInt.default(30 * SECOND),
         retry: z
@@ -108,6 +113,16 @@ export const configSchema = z
       .strict()
       .prefault({}),
     dataDir: z.string().min(1).default('./.data'),
+    ledger: z
+      .object({
+        /** Finished jobs are kept for history this long, and at most `keep` of them. */
+        retentionMs: positiveInt.default(7 * 24 * 60 * MINUTE),
+        keep: positiveInt.default(10_000),
+        /** node-cron expression (UTC) of the pruning task. */
+        pruneCron: z.string().min(1).default('17 * * * *'),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),

@@ -26,11 +26,11 @@ export class Readiness {
     private readonly checks: readonly DependencyCheck[],
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly intervalMs = 15_000,
+    private readonly intervalMs = 5_000,
     private readonly timeoutMs = 10_000,
   ) {}
 
-  /** Runs all checks now, then every `intervalMs` (faster, 1 s, until all passed once). */
+  /** Runs all checks now, then every `intervalMs` (every second while any check fails). */
   start(): void {
     const tick = async () => {
       await this.runChecks();
@@ -66,6 +66,11 @@ export class Readiness {
   stop(): void {
     this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** True unless the dependency's last check failed (unknown counts as ok: start-up takes work at once). */
+  dependencyOk(name: string): boolean {
+    return this.results.get(name)?.ok !== false;
   }
 
   isReady(): boolean {

@@ -1,19 +1,20 @@
 import type { Clock } from '../ports/clock';
-import type { JobSource } from '../ports/job-source';
+import type { JobLedger, LedgerEntry } from '../ports/job-ledger';
+import type { AckOutcome, JobSource } from '../ports/job-source';
 import type { Logger } from '../ports/logger';
 import type { PipelineJob } from '../ports/pipeline-job';
-import { isAbortError, PermanentError, TransientError } from '../core/errors';
+import { isAbortError, JobNoLongerActiveError, PermanentError, TransientError } from '../core/errors';
 import { backoffDelay, withRetry, type RetryPolicy } from '../core/retry';
-import type { JobOutcome } from '../core/jobs/run-job';
+import type { JobOutcome, JobSignals } from '../core/jobs/run-job';
 
 /**
  * Worker lifecycle:
- * | state    | polls | runs jobs | next                         |
- * |----------|-------|-----------|------------------------------|
- * | idle     | no    | no        | running (start)              |
- * | running  | yes   | yes       | draining (close)             |
- * | draining | no    | finishing | stopped (all settled)        |
- * | stopped  | no    | no        | —                            |
+ * | state    | polls | runs jobs                         | next                  |
+ * |----------|-------|-----------------------------------|-----------------------|
+ * | idle     | no    | no                                | running (start)       |
+ * | running  | yes   | yes                               | draining (close)      |
+ * | draining | no    | handing off / finishing           | stopped (all settled) |
+ * | stopped  | no    | no                                | —                     |
  */
 export type WorkerState = 'idle' | 'running' | 'draining' | 'stopped';
 
@@ -33,21 +34,39 @@ export interface WorkerStats {
   polls: number;
   jobsReceived: number;
   acknowledged: number;
+  resumed: number;
   takenByOthers: number;
   succeeded: number;
   failed: number;
+  handedOff: number;
   abandoned: number;
   unreported: number;
   pollErrors: number;
+  /** Polls skipped because a dependency (Jenkins) is down: no job is taken that cannot start. */
+  pollsHeld: number;
+}
+
+export interface WorkerDeps {
+  source: JobSource;
+  ledger: JobLedger;
+  runJob: (job: PipelineJob, signals: JobSignals, entry: LedgerEntry) => Promise<JobOutcome>;
+  clock: Clock;
+  logger: Logger;
+  settings: WorkerSettings;
+  /** False while the bridge cannot start work (Jenkins unreachable): the worker stops taking jobs. */
+  canTakeWork?: () => boolean;
 }
 
 /** Backoff of the poll loop after errors: 1 s doubling to 60 s, jittered (≈0.5–1 s, 1–2 s, … 30–60 s). */
 const POLL_ERROR_BACKOFF = { baseDelayMs: 1_000, maxDelayMs: 60_000, factor: 2 };
+/** While work is held back (dependency down), look again this often. */
+const HOLD_RECHECK_MS = 1_000;
 
 export class JobWorker {
   private _state: WorkerState = 'idle';
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pollAbort = new AbortController();
+  private readonly handoff = new AbortController();
   private readonly jobAbort = new AbortController();
   private loopDone: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -57,23 +76,18 @@ export class JobWorker {
     polls: 0,
     jobsReceived: 0,
     acknowledged: 0,
+    resumed: 0,
     takenByOthers: 0,
     succeeded: 0,
     failed: 0,
+    handedOff: 0,
     abandoned: 0,
     unreported: 0,
     pollErrors: 0,
+    pollsHeld: 0,
   };
 
-  constructor(
-    private readonly deps: {
-      source: JobSource;
-      runJob: (job: PipelineJob, signal: AbortSignal) => Promise<JobOutcome>;
-      clock: Clock;
-      logger: Logger;
-      settings: WorkerSettings;
-    },
-  ) {}
+  constructor(private readonly deps: WorkerDeps) {}
 
   get state(): WorkerState {
     return this._state;
@@ -83,17 +97,28 @@ export class JobWorker {
     return this.inFlight.size;
   }
 
+  private get signals(): JobSignals {
+    return { abort: this.jobAbort.signal, handoff: this.handoff.signal };
+  }
+
+  /**
+   * Starts polling, after taking up every job the ledger says a previous process left unfinished
+   * (they count against capacity like any other job).
+   */
   start(): void {
     if (this._state !== 'idle') throw new Error(`JobWorker.start() in state ${this._state}`);
     this._state = 'running';
+    for (const entry of this.deps.ledger.unfinished()) this.track(this.resume(entry));
     this.loopDone = this.loop().catch((error: unknown) => {
       this.deps.logger.error('poll loop crashed', { error });
     });
   }
 
   /**
-   * Two-phase, idempotent shutdown: stop polling at once; let in-flight jobs finish within the
-   * grace period; then abort them (each still reports a failure). Every call returns the same promise.
+   * Two-phase, idempotent shutdown. Phase 1: stop polling at once and ask every job to hand its
+   * build over to a continuation job at its next safe point (uploads and reports finish). Phase 2,
+   * after the grace period: abort; each job still hands itself off on a short timer of its own.
+   * Every call returns the same promise.
    */
   close(options: { graceMs?: number } = {}): Promise<void> {
     this.closing ??= this.shutdown(options.graceMs ?? this.deps.settings.shutdownGraceMs);
@@ -102,6 +127,7 @@ export class JobWorker {
 
   /** Second phase now: abort every in-flight job without waiting for the grace period. */
   abortJobs(reason = 'forced shutdown'): void {
+    this.handoff.abort();
     this.jobAbort.abort(new DOMException(reason, 'AbortError'));
   }
 
@@ -113,10 +139,11 @@ export class JobWorker {
     }
     this._state = 'draining';
     this.pollAbort.abort();
+    this.handoff.abort();
     this.wake?.();
     await this.loopDone;
     if (this.inFlight.size > 0) {
-      log.info('draining in-flight jobs', { jobs: this.inFlight.size, graceMs });
+      log.info('handing over in-flight jobs', { jobs: this.inFlight.size, graceMs });
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), graceMs);
@@ -139,12 +166,24 @@ export class JobWorker {
     const signal = this.pollAbort.signal;
     let idleDelay = settings.minPollIntervalMs;
     let errors = 0;
+    let held = false;
     while (!signal.aborted) {
       const free = settings.maxConcurrentJobs - this.inFlight.size;
       if (free <= 0) {
         await this.waitForSlot();
         continue;
       }
+      if (this.deps.canTakeWork && !this.deps.canTakeWork()) {
+        // Acknowledging a job that cannot start would only make it wait in the bridge; leave it
+        // in CodePipeline for a bridge (or a later moment) that can run it.
+        if (!held) logger.warn('not taking jobs while a dependency is unreachable');
+        held = true;
+        this.stats.pollsHeld++;
+        await this.sleep(HOLD_RECHECK_MS, signal);
+        continue;
+      }
+      if (held) logger.info('taking jobs again');
+      held = false;
       let received = 0;
       try {
         received = await this.pollOnce(free, signal);
@@ -193,33 +232,82 @@ export class JobWorker {
     });
   }
 
-  /** Acknowledge first (no side effect before it), run only what we own, count the outcome. */
+  /** Record (ledger), acknowledge, run only what we own. Nothing happens before the ledger write. */
   private async handle(job: PipelineJob): Promise<void> {
-    const { source, settings, clock, logger, runJob } = this.deps;
-    const log = logger.child({ jobId: job.id, pipeline: job.pipeline.pipelineName });
-    const signal = this.jobAbort.signal;
-    let ack;
+    const log = this.deps.logger.child({ jobId: job.id, pipeline: job.pipeline.pipelineName });
+    let entry: LedgerEntry;
     try {
-      if (!job.nonce) throw new Error('job without nonce');
-      const nonce = job.nonce;
+      entry = this.deps.ledger.begin(job, this.deps.clock.now());
+    } catch (error) {
+      // Without a durable record the job is not crash-safe: leave it to CodePipeline's re-offer.
+      log.error('could not record the job in the ledger; not acknowledging it', { error });
+      return;
+    }
+    if (entry.state !== 'received') {
+      // Offered again while the ledger already has it past the acknowledge: resume from there.
+      await this.execute(job, entry, log);
+      return;
+    }
+    await this.acknowledgeAndRun(job, job.nonce, entry, log);
+  }
+
+  /** A job a previous process left unfinished: acknowledge it again or refresh it, then resume. */
+  private async resume(entry: LedgerEntry): Promise<void> {
+    const log = this.deps.logger.child({ jobId: entry.jobId, pipeline: entry.job.pipeline.pipelineName, resumedFrom: entry.state });
+    this.stats.resumed++;
+    log.info('resuming a job left unfinished by a previous process');
+    if (entry.state === 'received') {
+      await this.acknowledgeAndRun(entry.job, entry.job.nonce, entry, log);
+      return;
+    }
+    let job: PipelineJob;
+    try {
+      // Fresh data and artifact credentials (the ledger never holds credentials).
+      const details = await withRetry(() => this.deps.source.getJobDetails(entry.jobId, this.jobAbort.signal), { policy: this.deps.settings.retry, clock: this.deps.clock, signal: this.jobAbort.signal });
+      job = { ...entry.job, ...details };
+    } catch (error) {
+      if (error instanceof JobNoLongerActiveError || (error as { failureType?: string }).failureType !== undefined) {
+        log.warn('job is gone from CodePipeline; closing it', { error });
+        this.deps.ledger.advance(entry.jobId, 'abandoned', { outcome: { kind: 'abandoned', detail: 'not found on resume' } }, this.deps.clock.now());
+        this.stats.abandoned++;
+        return;
+      }
+      log.warn('could not resume the job now; it stays in the ledger for the next start', { error });
+      return;
+    }
+    await this.execute(job, entry, log);
+  }
+
+  private async acknowledgeAndRun(job: PipelineJob, nonce: string | undefined, entry: LedgerEntry, log: Logger): Promise<void> {
+    const { source, settings, clock, ledger } = this.deps;
+    const signal = this.jobAbort.signal;
+    let ack: AckOutcome;
+    try {
+      if (!nonce) throw new Error('job without nonce');
       ack = await withRetry(() => source.acknowledge(job.id, nonce, signal), { policy: settings.retry, clock, signal });
     } catch (error) {
-      // Nothing was started, so CodePipeline offers the job again once its acknowledge window passes.
+      // Nothing was started; CodePipeline offers the job again once its acknowledge window passes.
       log.warn('could not acknowledge the job; CodePipeline will offer it again', { error });
       return;
     }
-    if (ack.kind === 'taken') {
-      this.stats.takenByOthers++;
-      log.debug('job acknowledged by another worker; skipping');
-      return;
-    }
     if (ack.kind !== 'owned') {
-      log.info('job not runnable after acknowledge; skipping', { ack });
+      if (ack.kind === 'taken') {
+        this.stats.takenByOthers++;
+        log.debug('job acknowledged by another worker; skipping');
+      } else {
+        log.info('job not runnable after acknowledge; skipping', { ack });
+      }
+      ledger.advance(job.id, 'abandoned', { outcome: { kind: 'abandoned', detail: `acknowledge: ${ack.kind}` } }, clock.now());
       return;
     }
     this.stats.acknowledged++;
+    const acknowledged = ledger.advance(job.id, 'acknowledged', {}, clock.now());
+    await this.execute(job, acknowledged, log);
+  }
+
+  private async execute(job: PipelineJob, entry: LedgerEntry, log: Logger): Promise<void> {
     try {
-      const outcome = await runJob(job, signal);
+      const outcome = await this.deps.runJob(job, this.signals, entry);
       this.stats[outcome.kind]++;
     } catch (error) {
       // runJob reports its own failures; reaching here is a bug, but must not kill the loop.

@@ -80,10 +80,19 @@ export class FakeJobSource implements JobSource {
     return { ...entry.job, credentials: this.newCredentials() };
   }
 
+  /** Continuation jobs created by successes that carried a token: original job id → new job id. */
+  readonly continuations = new Map<string, string>();
+
   async putSuccess(jobId: string, result: JobSuccess): Promise<void> {
     const entry = this.require(jobId);
     entry.status = 'Succeeded';
     entry.success = result;
+    if (result.continuationToken) {
+      // As CodePipeline does: a new job (new id) with the same data and the token, offered again.
+      const next = this.add({ ...entry.job, id: randomUUID(), credentials: this.newCredentials() });
+      this.entries.get(next.id)!.job = { ...next, continuationToken: result.continuationToken };
+      this.continuations.set(jobId, next.id);
+    }
   }
 
   async putFailure(jobId: string, failure: JobFailure): Promise<void> {

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { JobWorker, type WorkerSettings } from '../../src/worker/job-worker';
 import type { JobOutcome } from '../../src/core/jobs/run-job';
 import type { PipelineJob } from '../../src/ports/pipeline-job';
+import type { JobSignals } from '../../src/core/jobs/run-job';
+import { FakeLedger } from '../fakes/fake-ledger';
 import { systemClock } from '../../src/core/system-clock';
 import { TransientError } from '../../src/core/errors';
 import { FakeJobSource } from '../fakes/fake-job-source';
@@ -15,11 +17,12 @@ async function until(predicate: () => boolean, timeoutMs = 5_000): Promise<void>
   }
 }
 
-function makeWorker(source: FakeJobSource, runJob: (job: PipelineJob, signal: AbortSignal) => Promise<JobOutcome>, settings: Partial<WorkerSettings> = {}) {
+function makeWorker(source: FakeJobSource, runJob: (job: PipelineJob, signal: AbortSignal, signals: JobSignals) => Promise<JobOutcome>, settings: Partial<WorkerSettings> = {}, ledger = new FakeLedger()) {
   const logger = new CaptureLogger();
   const worker = new JobWorker({
     source,
-    runJob,
+    ledger,
+    runJob: (job, signals) => runJob(job, signals.abort, signals),
     clock: systemClock,
     logger,
     settings: {
@@ -32,7 +35,7 @@ function makeWorker(source: FakeJobSource, runJob: (job: PipelineJob, signal: Ab
       ...settings,
     },
   });
-  return { worker, logger };
+  return { worker, logger, ledger };
 }
 
 describe('JobWorker', () => {

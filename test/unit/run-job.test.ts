@@ -28,10 +28,8 @@ function unzipNames(buffer: Buffer): Promise<Record<string, string>> {
 
 const out = (name: string) => ({ name, location: { bucket: 'artifacts', key: `demo/${name}/obj` } });
 
-async function runOne(h: ReturnType<typeof coreHarness>, job: ReturnType<typeof h.source.add>) {
-  const [polled] = await h.source.poll(1);
-  await h.source.acknowledge(polled!.id, polled!.nonce!);
-  return h.jobRunner.run(polled!, new AbortController().signal);
+async function runOne(h: ReturnType<typeof coreHarness>, _job: ReturnType<typeof h.source.add>) {
+  return (await h.runPolled()).outcome;
 }
 
 describe('JobRunner', () => {
@@ -188,8 +186,11 @@ describe('JobRunner', () => {
     const [polled] = await h.source.poll(1);
     await h.source.acknowledge(polled!.id, polled!.nonce!);
     h.source.expire(job.id);
-    const outcome = await h.jobRunner.run(polled!, new AbortController().signal);
+    h.ledger.begin(polled!, Date.now());
+    const entry = h.ledger.advance(job.id, 'acknowledged', {}, Date.now());
+    const outcome = await h.jobRunner.run(polled!, { abort: h.abort.signal, handoff: h.handoff.signal }, entry);
     expect(outcome.kind).toBe('abandoned');
+    expect(h.ledger.get(job.id)?.state).toBe('abandoned');
   });
 
   it('cancels a build that stays queued past the queue timeout and fails the job with Jenkins\' reason', async () => {

@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../../ports/artifact-store';
 import type { BuildObservation, BuildRef, BuildRunner } from '../../ports/build-runner';
 import type { Clock } from '../../ports/clock';
+import type { JobLedger, LedgerEntry, LedgerPatch, LedgerState } from '../../ports/job-ledger';
 import type { JobSource } from '../../ports/job-source';
 import type { Logger } from '../../ports/logger';
 import type { JobFailure, JobSuccess, PipelineJob } from '../../ports/pipeline-job';
@@ -11,6 +12,7 @@ import { withRetry, type RetryPolicy } from '../retry';
 import type { ActiveJobs } from './active-jobs';
 import type { ArtifactTokens } from './artifact-tokens';
 import { buildParameters, CORRELATION_PARAMETER, PROJECT_NAME_KEY, REQUIRED_PARAMETERS } from './build-parameters';
+import { decodeContinuationToken, encodeContinuationToken, type ContinuationState } from './continuation-token';
 import { JobCredentials } from './job-credentials';
 import { OUTPUT_VARIABLES_FILE, planOutputs, type OutputPlan } from './output-mapping';
 import { parseOutputVariables } from './output-variables';
@@ -20,6 +22,8 @@ export interface JobRunnerSettings {
   statusIntervalMs: number;
   queueTimeoutMs: number;
   credentialsRefreshMs: number;
+  /** A job whose build runs longer than this is handed over to a continuation job. */
+  maxJobDurationMs: number;
   logTailBytes: number;
   retry: RetryPolicy;
   /** Base URL under which builds reach this bridge, without trailing slash. */
@@ -30,6 +34,7 @@ export interface JobRunnerDeps {
   source: JobSource;
   runner: BuildRunner;
   store: ArtifactStore;
+  ledger: JobLedger;
   clock: Clock;
   logger: Logger;
   active: ActiveJobs;
@@ -38,15 +43,42 @@ export interface JobRunnerDeps {
   settings: JobRunnerSettings;
 }
 
+/**
+ * `handoff`: hand the job back to CodePipeline (continuation token) at its next safe point.
+ * `abort`: stop now; the job still hands itself off (or reports) on a short timer of its own.
+ */
+export interface JobSignals {
+  abort: AbortSignal;
+  handoff: AbortSignal;
+}
+
 export type JobOutcome =
   | { kind: 'succeeded'; buildNumber: number }
   | { kind: 'failed'; failure: JobFailure }
+  /** Returned to CodePipeline with a continuation token; a continuation job goes on with the build. */
+  | { kind: 'handedOff'; buildNumber?: number }
   /** CodePipeline no longer accepts a result (timed out, stopped, superseded). */
   | { kind: 'abandoned'; reason: string }
-  /** The result could not be delivered (CodePipeline unreachable); the job will time out there. */
+  /** The result could not be delivered (CodePipeline unreachable); the ledger keeps the job for resume. */
   | { kind: 'unreported'; reason: string };
 
 type CompletedBuild = Extract<BuildObservation, { state: 'completed' }>;
+type Step = { kind: 'success'; result: JobSuccess } | { kind: 'handoff'; reason: string };
+
+/** One job's run: what it knows so far, kept in step with its ledger entry. */
+interface Run {
+  job: PipelineJob;
+  entry: LedgerEntry;
+  log: Logger;
+  access: JobCredentials;
+  signals: JobSignals;
+  continuation?: ContinuationState;
+  originalJobId: string;
+  project?: string;
+  ref?: BuildRef;
+  chainStartedAt: number;
+  startedAt: number;
+}
 
 const MAX_OUTPUT_VARIABLES_FILE = 256 * 1024;
 const FOLLOW_FIRST_DELAY_MS = 250;
@@ -60,13 +92,14 @@ const REPORT_TIMEOUT_MS = 30_000;
 
 /**
  * Runs one acknowledged CodePipeline job as a Jenkins build, from parameter checks to the result
- * report. Every failure path ends in PutJobFailureResult (never silence); only a job CodePipeline
- * no longer accepts, or a report CodePipeline cannot take, ends without one.
+ * report, recording each step in the ledger BEFORE the side effect it protects, so a restarted
+ * bridge resumes exactly where this one stopped (never a second build, never a lost job).
+ * Every failure path ends in PutJobFailureResult; a shutdown ends in a hand-off.
  */
 export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
 
-  async run(job: PipelineJob, signal: AbortSignal): Promise<JobOutcome> {
+  async run(job: PipelineJob, signals: JobSignals, entry: LedgerEntry): Promise<JobOutcome> {
     const { active, clock, source, settings, redactor } = this.deps;
     const log = this.deps.logger.child({
       jobId: job.id,
@@ -75,45 +108,109 @@ export class JobRunner {
       stage: job.pipeline.stage,
       action: job.pipeline.action,
     });
-    const access = new JobCredentials(job, source, clock, settings.credentialsRefreshMs, redactor, signal);
-    const state = { log, buildRef: undefined as BuildRef | undefined };
-    active.add({ job, access, phase: 'acknowledged', startedAt: clock.now() });
+    const access = new JobCredentials(job, source, clock, settings.credentialsRefreshMs, redactor, signals.abort);
+    const run: Run = {
+      job,
+      entry,
+      log,
+      access,
+      signals,
+      originalJobId: job.id,
+      chainStartedAt: entry.createdAt,
+      startedAt: clock.now(),
+      ...(entry.project ? { project: entry.project } : {}),
+      ...(entry.queueId !== undefined || entry.buildNumber !== undefined
+        ? { ref: { project: entry.project ?? '', ...(entry.queueId !== undefined ? { queueId: entry.queueId } : {}), ...(entry.buildNumber !== undefined ? { buildNumber: entry.buildNumber } : {}) } }
+        : {}),
+    };
     try {
-      let result: JobSuccess;
+      if (job.continuationToken) this.adoptContinuation(run, decodeContinuationToken(job.continuationToken));
+    } catch (error) {
       try {
-        result = await this.execute(job, access, state, signal);
+        return await this.fail(run, error);
+      } finally {
+        access.dispose();
+      }
+    }
+    active.add({ job, access, aliases: [run.originalJobId], phase: 'acknowledged', startedAt: run.startedAt, ...(run.project ? { project: run.project } : {}) });
+    try {
+      let step: Step;
+      try {
+        step = await this.execute(run);
       } catch (error) {
-        return await this.fail(job, error, state);
+        if (isAbortError(error) && signals.abort.aborted && run.project) return await this.handOff(run, 'bridge shutting down');
+        return await this.fail(run, error);
       }
-      active.update(job.id, { phase: 'reporting', percentComplete: 100 });
-      const reported = await this.report(job, state, (s) => source.putSuccess(job.id, result, s), AbortSignal.timeout(REPORT_TIMEOUT_MS));
-      if (reported) {
-        state.log.info('job succeeded', { summary: result.executionDetails?.summary });
-        return { kind: 'succeeded', buildNumber: Number(result.executionDetails?.externalExecutionId) };
-      }
-      return reported === false ? { kind: 'unreported', reason: 'PutJobSuccessResult failed' } : { kind: 'abandoned', reason: 'job no longer active' };
+      if (step.kind === 'handoff') return await this.handOff(run, step.reason);
+      return await this.succeed(run, step.result);
     } finally {
       active.remove(job.id);
       access.dispose();
     }
   }
 
-  private async execute(
-    job: PipelineJob,
-    access: JobCredentials,
-    state: { log: Logger; buildRef: BuildRef | undefined },
-    signal: AbortSignal,
-  ): Promise<JobSuccess> {
+  /** A continuation job goes on with the build its first job started; the token says which. */
+  private adoptContinuation(run: Run, state: ContinuationState): void {
+    run.continuation = state;
+    run.originalJobId = state.originalJobId;
+    run.project = state.project;
+    run.chainStartedAt = state.startedAt;
+    if (!run.ref && (state.queueId !== undefined || state.buildNumber !== undefined)) {
+      run.ref = { project: state.project, ...(state.queueId !== undefined ? { queueId: state.queueId } : {}), ...(state.buildNumber !== undefined ? { buildNumber: state.buildNumber } : {}) };
+    }
+    run.log = run.log.child({ continuationOf: state.originalJobId, hops: state.hops });
+    run.log.info('continuation job: resuming the build of the first job', { project: state.project, queueId: state.queueId, buildNumber: state.buildNumber });
+  }
+
+  private async execute(run: Run): Promise<Step> {
+    const { active } = this.deps;
+    // A success decided before a crash (outputs already in S3): report it again, do nothing twice.
+    if (run.entry.state === 'artifacts-uploaded' && run.entry.outcome?.kind === 'success' && run.entry.outcome.detail) {
+      return { kind: 'success', result: JSON.parse(run.entry.outcome.detail) as JobSuccess };
+    }
+    if (!run.ref) {
+      if (run.signals.handoff.aborted && run.project) return { kind: 'handoff', reason: 'bridge shutting down' };
+      run.ref = await this.findOrStartBuild(run);
+    } else if (run.entry.state !== 'build-known') {
+      this.mark(run, 'build-known', this.refPatch(run.ref));
+    }
+    active.update(run.job.id, { project: run.ref.project });
+
+    const build = await this.follow(run);
+    if (build === 'handoff') return { kind: 'handoff', reason: run.signals.handoff.aborted ? 'bridge shutting down' : `build ran longer than ${formatDuration(this.deps.settings.maxJobDurationMs)} in one job` };
+    const label = `Jenkins build #${build.ref.buildNumber} of ${build.ref.project}`;
+    if (build.result !== 'SUCCESS') throw new PermanentError(await this.failureMessage(build, label, run), 'JobFailed');
+
+    const result = await this.publish(run, build, label);
+    this.mark(run, 'artifacts-uploaded', { outcome: { kind: 'success', detail: JSON.stringify(result) } });
+    return { kind: 'success', result };
+  }
+
+  /**
+   * Finds the build a previous run (or a lost trigger response) may have started, else checks the
+   * Jenkins job and starts one. `build-requested` is recorded before the trigger is sent.
+   */
+  private async findOrStartBuild(run: Run): Promise<BuildRef> {
     const { runner, active, tokens, settings } = this.deps;
-    const project = job.configuration[PROJECT_NAME_KEY]?.trim();
+    const project = run.project ?? run.job.configuration[PROJECT_NAME_KEY]?.trim();
     if (!project) {
       throw new PermanentError(`The action configuration has no "${PROJECT_NAME_KEY}": set it to the Jenkins job to run (folders as "team/app/build").`, 'ConfigurationError');
     }
-    active.update(job.id, { project, phase: 'triggering' });
-    const info = await this.retry(() => runner.describeProject(project, signal), signal, state.log);
-    if (!info.buildable) {
-      throw new PermanentError(`Jenkins job "${project}" cannot be built (disabled, or a folder).`, 'ConfigurationError');
+    run.project = project;
+    const correlation = this.correlation(run);
+    const mayExist = run.continuation !== undefined || run.entry.state === 'build-requested' || run.entry.state === 'build-known';
+    if (mayExist) {
+      const found = await this.retry(() => runner.observe({ project }, correlation, run.signals.abort), run);
+      if (found.state !== 'missing') {
+        run.log.info('found the build started before', { queueId: found.ref.queueId, buildNumber: found.ref.buildNumber });
+        this.mark(run, 'build-known', { project, ...this.refPatch(found.ref) });
+        return found.ref;
+      }
     }
+
+    active.update(run.job.id, { project, phase: 'triggering' });
+    const info = await this.retry(() => runner.describeProject(project, run.signals.abort), run);
+    if (!info.buildable) throw new PermanentError(`Jenkins job "${project}" cannot be built (disabled, or a folder).`, 'ConfigurationError');
     const missing = REQUIRED_PARAMETERS.filter((name) => !info.parameters.includes(name));
     if (missing.length > 0) {
       throw new PermanentError(
@@ -122,53 +219,18 @@ export class JobRunner {
         'ConfigurationError',
       );
     }
-
-    const token = tokens.issue(job.id);
+    // The build's identity and URLs are the first job's: a continuation job that had to start the
+    // build (hand-off before the trigger) keeps the chain on one id.
+    const token = tokens.issue(run.originalJobId);
     const parameters = buildParameters(
-      job,
-      (name) => `${settings.publicUrl}/artifacts/${encodeURIComponent(job.id)}/${encodeURIComponent(name)}?token=${token}`,
+      { ...run.job, id: run.originalJobId },
+      (name) => `${settings.publicUrl}/artifacts/${encodeURIComponent(run.originalJobId)}/${encodeURIComponent(name)}?token=${token}`,
     );
-    const correlation = { name: CORRELATION_PARAMETER, value: job.id };
-    const queued = await this.trigger(project, parameters, correlation, state.log, signal);
-    state.buildRef = queued;
-    state.log.info('build requested', { project, queueId: queued.queueId, url: queued.url });
-
-    const build = await this.follow(job, queued, correlation, state, signal);
-    const label = `Jenkins build #${build.ref.buildNumber} of ${project}`;
-    if (build.result !== 'SUCCESS') {
-      throw new PermanentError(await this.failureMessage(build, label, signal, state.log), 'JobFailed');
-    }
-
-    active.update(job.id, { phase: 'uploading' });
-    const archived = await this.retry(() => runner.listArtifacts(build.ref, signal), signal, state.log);
-    const outputVariables = archived.some((f) => f.path === OUTPUT_VARIABLES_FILE)
-      ? await this.readOutputVariables(build.ref, signal, state.log)
-      : undefined;
-    const plans = planOutputs(job.outputArtifacts, archived, label);
-    let totalBytes = 0;
-    for (const plan of plans) {
-      const bytes = await this.retry(() => this.upload(plan, build.ref, access, signal), signal, state.log);
-      totalBytes += bytes;
-      state.log.info('output artifact uploaded', {
-        artifact: plan.artifact.name,
-        bucket: plan.artifact.location.bucket,
-        key: plan.artifact.location.key,
-        files: plan.files.length,
-        bytes,
-      });
-    }
-    const summary =
-      `Jenkins build #${build.ref.buildNumber} ${build.result} in ${formatDuration(build.durationMs)}` +
-      (plans.length ? `; ${plans.length} output artifact(s), ${formatBytes(totalBytes)}` : '') +
-      (outputVariables ? `; ${Object.keys(outputVariables).length} output variable(s)` : '');
-    return {
-      executionDetails: {
-        summary: truncate(summary, SUMMARY_MAX),
-        externalExecutionId: String(build.ref.buildNumber),
-        percentComplete: 100,
-      },
-      ...(outputVariables && Object.keys(outputVariables).length ? { outputVariables } : {}),
-    };
+    this.mark(run, 'build-requested', { project });
+    const ref = await this.trigger(project, parameters, correlation, run);
+    this.mark(run, 'build-known', { project, ...this.refPatch(ref) });
+    run.log.info('build requested', { project, queueId: ref.queueId, url: ref.url });
+    return ref;
   }
 
   /**
@@ -176,70 +238,59 @@ export class JobRunner {
    * look for a build carrying this job's id; an identical still-queued request is folded by Jenkins
    * into the existing item (same queue id), so a retry never starts a second build.
    */
-  private async trigger(
-    project: string,
-    parameters: Record<string, string>,
-    correlation: { name: string; value: string },
-    log: Logger,
-    signal: AbortSignal,
-  ): Promise<BuildRef> {
+  private async trigger(project: string, parameters: Record<string, string>, correlation: { name: string; value: string }, run: Run): Promise<BuildRef> {
     const { runner } = this.deps;
-    return this.retry(
-      async (attempt) => {
-        if (attempt > 0) {
-          const found = await runner.observe({ project }, correlation, signal);
-          if (found.state !== 'missing') return found.ref;
-        }
-        return runner.trigger(project, parameters, signal);
-      },
-      signal,
-      log,
-    );
+    const signal = run.signals.abort;
+    return this.retry(async (attempt) => {
+      if (attempt > 0) {
+        const found = await runner.observe({ project }, correlation, signal);
+        if (found.state !== 'missing') return found.ref;
+      }
+      return runner.trigger(project, parameters, signal);
+    }, run);
   }
 
-  private async follow(
-    job: PipelineJob,
-    initial: BuildRef,
-    correlation: { name: string; value: string },
-    state: { log: Logger; buildRef: BuildRef | undefined },
-    signal: AbortSignal,
-  ): Promise<CompletedBuild> {
+  /** Follows the build to its end, or returns 'handoff' at a safe point (shutdown, duration bound). */
+  private async follow(run: Run): Promise<CompletedBuild | 'handoff'> {
     const { runner, clock, active, settings } = this.deps;
-    const queuedAt = clock.now();
-    let ref = initial;
+    const correlation = this.correlation(run);
+    const queuedSince = run.chainStartedAt;
+    let ref = run.ref!;
     let announced = false;
     let lastState: BuildObservation['state'] | undefined;
     let delay = FOLLOW_FIRST_DELAY_MS;
     for (;;) {
-      const observation = await this.retry(() => runner.observe(ref, correlation, signal), signal, state.log);
+      const observation = await this.retry(() => runner.observe(ref, correlation, run.signals.abort), run);
       ref = observation.ref;
-      state.buildRef = ref;
+      run.ref = ref;
+      if (observation.ref.buildNumber !== undefined && run.entry.buildNumber !== observation.ref.buildNumber) {
+        this.mark(run, 'build-known', this.refPatch(observation.ref));
+      }
       // Look again soon after each change (short builds finish within a second), then settle at the
       // status interval: 250, 500, 1000, 2000 ms … so long builds cost one request per interval.
       if (observation.state !== lastState) delay = FOLLOW_FIRST_DELAY_MS;
       lastState = observation.state;
       switch (observation.state) {
         case 'completed':
-          active.update(job.id, { percentComplete: 100 });
-          state.log.info('build finished', { buildNumber: observation.ref.buildNumber, result: observation.result, durationMs: observation.durationMs });
+          active.update(run.job.id, { percentComplete: 100 });
+          run.log.info('build finished', { buildNumber: observation.ref.buildNumber, result: observation.result, durationMs: observation.durationMs });
           return observation;
         case 'running': {
           if (!announced) {
             announced = true;
-            state.log = state.log.child({ buildNumber: observation.ref.buildNumber, buildUrl: observation.ref.url });
-            state.log.info('build started');
+            run.log = run.log.child({ buildNumber: observation.ref.buildNumber, buildUrl: observation.ref.url });
+            run.log.info('build running');
           }
           const percent = percentComplete(observation.startedAt, observation.estimatedDurationMs, clock.now());
-          active.update(job.id, { phase: 'running', buildNumber: observation.ref.buildNumber, buildUrl: observation.ref.url, percentComplete: percent });
+          active.update(run.job.id, { phase: 'running', buildNumber: observation.ref.buildNumber, buildUrl: observation.ref.url, percentComplete: percent });
           break;
         }
         case 'queued':
-          active.update(job.id, { phase: 'queued' });
-          if (clock.now() - queuedAt > settings.queueTimeoutMs) {
-            await runner.stop(ref, signal).catch((error: unknown) => state.log.warn('could not cancel the queued build', { error }));
+          active.update(run.job.id, { phase: 'queued' });
+          if (clock.now() - queuedSince > settings.queueTimeoutMs) {
+            await runner.stop(ref, run.signals.abort).catch((error: unknown) => run.log.warn('could not cancel the queued build', { error }));
             throw new PermanentError(
-              `The Jenkins build of "${ref.project}" stayed queued for ${formatDuration(clock.now() - queuedAt)} and was cancelled` +
-                (observation.why ? `: ${observation.why}` : '.'),
+              `The Jenkins build of "${ref.project}" stayed queued for ${formatDuration(clock.now() - queuedSince)} and was cancelled` + (observation.why ? `: ${observation.why}` : '.'),
             );
           }
           break;
@@ -248,23 +299,48 @@ export class JobRunner {
         case 'missing':
           throw new PermanentError(`The Jenkins build of "${ref.project}" vanished: ${observation.reason}`);
       }
-      await clock.sleep(Math.min(delay, settings.statusIntervalMs), signal);
+      if (run.signals.handoff.aborted || clock.now() - run.startedAt > settings.maxJobDurationMs) return 'handoff';
+      try {
+        await clock.sleep(Math.min(delay, settings.statusIntervalMs), AbortSignal.any([run.signals.abort, run.signals.handoff]));
+      } catch (error) {
+        if (run.signals.handoff.aborted && !run.signals.abort.aborted) return 'handoff';
+        throw error;
+      }
       delay *= 2;
     }
   }
 
-  private async upload(plan: OutputPlan, build: BuildRef & { buildNumber: number }, access: JobCredentials, signal: AbortSignal): Promise<number> {
+  /** Output artifacts and variables of a successful build; the success result to report. */
+  private async publish(run: Run, build: CompletedBuild, label: string): Promise<JobSuccess> {
+    const { runner, active } = this.deps;
+    active.update(run.job.id, { phase: 'uploading' });
+    const archived = await this.retry(() => runner.listArtifacts(build.ref, run.signals.abort), run);
+    const outputVariables = archived.some((f) => f.path === OUTPUT_VARIABLES_FILE) ? await this.readOutputVariables(build.ref, run) : undefined;
+    const plans = planOutputs(run.job.outputArtifacts, archived, label);
+    let totalBytes = 0;
+    for (const plan of plans) {
+      const bytes = await this.retry(() => this.upload(plan, build.ref, run), run);
+      totalBytes += bytes;
+      run.log.info('output artifact uploaded', { artifact: plan.artifact.name, bucket: plan.artifact.location.bucket, key: plan.artifact.location.key, files: plan.files.length, bytes });
+    }
+    const summary =
+      `Jenkins build #${build.ref.buildNumber} ${build.result} in ${formatDuration(build.durationMs)}` +
+      (plans.length ? `; ${plans.length} output artifact(s), ${formatBytes(totalBytes)}` : '') +
+      (outputVariables ? `; ${Object.keys(outputVariables).length} output variable(s)` : '');
+    return {
+      executionDetails: { summary: truncate(summary, SUMMARY_MAX), externalExecutionId: String(build.ref.buildNumber), percentComplete: 100 },
+      ...(outputVariables && Object.keys(outputVariables).length ? { outputVariables } : {}),
+    };
+  }
+
+  private async upload(plan: OutputPlan, build: BuildRef & { buildNumber: number }, run: Run): Promise<number> {
     const { runner, store } = this.deps;
+    const signal = run.signals.abort;
     async function* entries() {
-      for (const file of plan.files) {
-        yield { path: file.path, size: file.size, open: () => runner.openArtifact(build, file.source, signal) };
-      }
+      for (const file of plan.files) yield { path: file.path, size: file.size, open: () => runner.openArtifact(build, file.source, signal) };
     }
     const zip = createZipStream(entries(), { signal });
-    const [put, done] = await Promise.allSettled([
-      store.put(plan.artifact.location, zip.stream, { contentType: 'application/zip' }, access, signal),
-      zip.done,
-    ]);
+    const [put, done] = await Promise.allSettled([store.put(plan.artifact.location, zip.stream, { contentType: 'application/zip' }, run.access, signal), zip.done]);
     // The zip side's error is the cause when both failed (the upload only saw a broken stream).
     const error = done.status === 'rejected' ? done.reason : put.status === 'rejected' ? put.reason : undefined;
     if (error !== undefined) {
@@ -276,88 +352,154 @@ export class JobRunner {
     return put.status === 'fulfilled' ? put.value.bytes : 0;
   }
 
-  private async readOutputVariables(build: BuildRef & { buildNumber: number }, signal: AbortSignal, log: Logger): Promise<Record<string, string>> {
-    const text = await this.retry(
-      async () => {
-        const stream = await this.deps.runner.openArtifact(build, OUTPUT_VARIABLES_FILE, signal);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of stream) {
-          size += (chunk as Buffer).length;
-          if (size > MAX_OUTPUT_VARIABLES_FILE) {
-            stream.destroy();
-            throw new PermanentError(`${OUTPUT_VARIABLES_FILE} is larger than ${formatBytes(MAX_OUTPUT_VARIABLES_FILE)}`);
-          }
-          chunks.push(chunk as Buffer);
+  private async readOutputVariables(build: BuildRef & { buildNumber: number }, run: Run): Promise<Record<string, string>> {
+    const text = await this.retry(async () => {
+      const stream = await this.deps.runner.openArtifact(build, OUTPUT_VARIABLES_FILE, run.signals.abort);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_OUTPUT_VARIABLES_FILE) {
+          stream.destroy();
+          throw new PermanentError(`${OUTPUT_VARIABLES_FILE} is larger than ${formatBytes(MAX_OUTPUT_VARIABLES_FILE)}`);
         }
-        return Buffer.concat(chunks).toString('utf8');
-      },
-      signal,
-      log,
-    );
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    }, run);
     return parseOutputVariables(text);
   }
 
-  private async failureMessage(build: CompletedBuild, label: string, signal: AbortSignal, log: Logger): Promise<string> {
+  private async failureMessage(build: CompletedBuild, label: string, run: Run): Promise<string> {
     const head = `${label} finished ${build.result} after ${formatDuration(build.durationMs)}.${build.ref.url ? ` ${build.ref.url}` : ''}`;
     let tail = '';
     try {
-      tail = await this.retry(() => this.deps.runner.logTail(build.ref, this.deps.settings.logTailBytes, signal), signal, log);
+      tail = await this.retry(() => this.deps.runner.logTail(build.ref, this.deps.settings.logTailBytes, run.signals.abort), run);
     } catch (error) {
       if (isAbortError(error)) throw error;
-      log.warn('could not read the console log tail', { error });
+      run.log.warn('could not read the console log tail', { error });
     }
     if (!tail.trim()) return truncate(head, FAILURE_MESSAGE_MAX);
     const prefix = `${head}\nLast lines of the console log:\n`;
     return prefix + keepTail(tail.trimEnd(), FAILURE_MESSAGE_MAX - prefix.length);
   }
 
-  private async fail(job: PipelineJob, error: unknown, state: { log: Logger; buildRef: BuildRef | undefined }): Promise<JobOutcome> {
-    const raw = toFailure(error, state.buildRef);
+  private async succeed(run: Run, result: JobSuccess): Promise<JobOutcome> {
+    this.deps.active.update(run.job.id, { phase: 'reporting', percentComplete: 100 });
+    const reported = await this.report(run, (s) => this.deps.source.putSuccess(run.job.id, result, s));
+    if (reported === true) {
+      this.mark(run, 'reported', { outcome: { kind: 'success', detail: JSON.stringify(result) } });
+      run.log.info('job succeeded', { summary: result.executionDetails?.summary });
+      return { kind: 'succeeded', buildNumber: Number(result.executionDetails?.externalExecutionId) };
+    }
+    return reported === false ? { kind: 'unreported', reason: 'PutJobSuccessResult failed' } : { kind: 'abandoned', reason: 'job no longer active' };
+  }
+
+  /**
+   * Returns the job to CodePipeline as "still working" with a continuation token naming the build.
+   * CodePipeline then offers a continuation job, which this or any other bridge picks up and which
+   * goes on following the same build.
+   */
+  private async handOff(run: Run, reason: string): Promise<JobOutcome> {
+    const { active } = this.deps;
+    const ref = run.ref;
+    const token = encodeContinuationToken({
+      originalJobId: run.originalJobId,
+      project: run.project!,
+      ...(ref?.queueId !== undefined ? { queueId: ref.queueId } : {}),
+      ...(ref?.buildNumber !== undefined ? { buildNumber: ref.buildNumber } : {}),
+      startedAt: run.chainStartedAt,
+      hops: (run.continuation?.hops ?? 0) + 1,
+    });
+    const percent = active.get(run.job.id)?.percentComplete ?? 0;
+    const where = ref?.buildNumber !== undefined ? `Jenkins build #${ref.buildNumber} of ${run.project}` : `the Jenkins build of ${run.project}`;
+    const result: JobSuccess = {
+      continuationToken: token,
+      executionDetails: {
+        summary: truncate(`${where} is still running; handed over to a continuation job (${reason}).`, SUMMARY_MAX),
+        ...(ref?.buildNumber !== undefined ? { externalExecutionId: String(ref.buildNumber) } : {}),
+        percentComplete: Math.min(99, percent),
+      },
+    };
+    const reported = await this.report(run, (s) => this.deps.source.putSuccess(run.job.id, result, s));
+    if (reported === true) {
+      this.mark(run, 'handed-off', { outcome: { kind: 'handed-off', detail: reason } });
+      run.log.info('job handed over to a continuation job', { reason, queueId: ref?.queueId, buildNumber: ref?.buildNumber });
+      return { kind: 'handedOff', ...(ref?.buildNumber !== undefined ? { buildNumber: ref.buildNumber } : {}) };
+    }
+    return reported === false ? { kind: 'unreported', reason: 'hand-off could not be reported' } : { kind: 'abandoned', reason: 'job no longer active' };
+  }
+
+  private async fail(run: Run, error: unknown): Promise<JobOutcome> {
+    const raw = toFailure(error, run.ref);
     // The message leaves the bridge: scrub it like a log line (an internal error may quote a URL).
     const failure = { ...raw, message: this.deps.redactor.redactString(raw.message) };
     if (error instanceof JobNoLongerActiveError) {
-      state.log.warn('job is no longer active in CodePipeline', { reason: error.message });
+      run.log.warn('job is no longer active in CodePipeline', { reason: error.message });
+      this.mark(run, 'abandoned', { outcome: { kind: 'abandoned', detail: error.message } });
       return { kind: 'abandoned', reason: error.message };
     }
     // Permanent failures are the build's or the configuration's: the message says it all. Anything
     // else (outage, bug) gets the full error with its stack.
-    if (error instanceof PermanentError) state.log.warn('job failed', { failureType: failure.type, message: failure.message });
-    else state.log.error('job failed', { failureType: failure.type, error });
-    const reported = await this.report(job, state, (s) => this.deps.source.putFailure(job.id, failure, s), AbortSignal.timeout(REPORT_TIMEOUT_MS));
+    if (error instanceof PermanentError) run.log.warn('job failed', { failureType: failure.type, message: failure.message });
+    else run.log.error('job failed', { failureType: failure.type, error });
+    const reported = await this.report(run, (s) => this.deps.source.putFailure(run.job.id, failure, s));
     if (reported === undefined) return { kind: 'abandoned', reason: 'job no longer active' };
-    return reported ? { kind: 'failed', failure } : { kind: 'unreported', reason: 'PutJobFailureResult failed' };
+    if (!reported) return { kind: 'unreported', reason: 'PutJobFailureResult failed' };
+    this.mark(run, 'reported', { outcome: { kind: 'failure', detail: `${failure.type}: ${truncate(failure.message, 500)}` } });
+    return { kind: 'failed', failure };
   }
 
   /** true: reported; undefined: CodePipeline refused because the job is no longer active; false: could not report. */
-  private async report(
-    job: PipelineJob,
-    state: { log: Logger; buildRef: BuildRef | undefined },
-    put: (signal: AbortSignal) => Promise<void>,
-    signal: AbortSignal,
-  ): Promise<boolean | undefined> {
+  private async report(run: Run, put: (signal: AbortSignal) => Promise<void>): Promise<boolean | undefined> {
+    const signal = AbortSignal.timeout(REPORT_TIMEOUT_MS);
     try {
-      await this.retry(() => put(signal), signal, state.log);
+      await withRetry(() => put(signal), { policy: this.deps.settings.retry, clock: this.deps.clock, signal });
       return true;
     } catch (error) {
       if (error instanceof JobNoLongerActiveError) {
-        state.log.warn('CodePipeline no longer accepts a result for this job', { reason: error.message });
-        if (state.buildRef?.buildNumber !== undefined || state.buildRef?.queueId !== undefined) {
-          await this.deps.runner.stop(state.buildRef).catch((stopError: unknown) => state.log.warn('could not stop the Jenkins build', { error: stopError }));
+        run.log.warn('CodePipeline no longer accepts a result for this job', { reason: error.message });
+        this.mark(run, 'abandoned', { outcome: { kind: 'abandoned', detail: error.message } });
+        // A continuation chain may still be following the build under another job: only stop it
+        // when this job owns the build alone.
+        if (run.ref && !run.continuation) {
+          await this.deps.runner.stop(run.ref).catch((stopError: unknown) => run.log.warn('could not stop the Jenkins build', { error: stopError }));
         }
         return undefined;
       }
-      state.log.error('could not report the job result', { error, jobId: job.id });
+      run.log.error('could not report the job result; it stays in the ledger for the next start', { error });
       return false;
     }
   }
 
-  private retry<T>(fn: (attempt: number) => Promise<T>, signal: AbortSignal, log: Logger): Promise<T> {
+  /** Ledger write. A failing ledger is logged, not fatal: the job still finishes in this process. */
+  private mark(run: Run, state: LedgerState, patch: LedgerPatch): void {
+    try {
+      run.entry = this.deps.ledger.advance(run.job.id, state, patch, this.deps.clock.now());
+    } catch (error) {
+      run.log.error('could not write the job ledger', { state, error });
+    }
+  }
+
+  private refPatch(ref: BuildRef): LedgerPatch {
+    return {
+      project: ref.project,
+      ...(ref.queueId !== undefined ? { queueId: ref.queueId } : {}),
+      ...(ref.buildNumber !== undefined ? { buildNumber: ref.buildNumber } : {}),
+      ...(ref.url ? { buildUrl: ref.url } : {}),
+    };
+  }
+
+  private correlation(run: Run): { name: string; value: string } {
+    return { name: CORRELATION_PARAMETER, value: run.originalJobId };
+  }
+
+  private retry<T>(fn: (attempt: number) => Promise<T>, run: Run): Promise<T> {
     return withRetry(fn, {
       policy: this.deps.settings.retry,
       clock: this.deps.clock,
-      signal,
-      onRetry: (error, delayMs, attempt) => log.warn('transient failure, retrying', { system: error.system, message: error.message, delayMs, attempt: attempt + 1 }),
+      signal: run.signals.abort,
+      onRetry: (error, delayMs, attempt) => run.log.warn('transient failure, retrying', { system: error.system, message: error.message, delayMs, attempt: attempt + 1 }),
     });
   }
 }

@@ -1,0 +1,3 @@
+export { SqliteJobLedger, type SqliteJobLedgerOptions } from './sqlite-job-ledger';
+export { createLedgerPruneTask, type LedgerPruneTaskOptions } from './ledger-prune-task';
+export { LEDGER_SCHEMA_VERSION } from './ledger-schema';

@@ -1,0 +1,43 @@
+import type { LedgerEntry } from '../../ports/job-ledger';
+import type { PipelineJob } from '../../ports/pipeline-job';
+import { isLedgerState } from './ledger-transition';
+
+/** One `jobs` row as better-sqlite3 returns it. */
+export interface JobRow {
+  job_id: string;
+  state: string;
+  job_json: string;
+  project: string | null;
+  queue_id: number | null;
+  build_number: number | null;
+  build_url: string | null;
+  outcome_json: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * The job as it may be written to disk: without the artifact credentials (STS secrets; a resumed
+ * job gets fresh ones from GetJobDetails). The nonce stays: a job recorded as `received` but not
+ * yet acknowledged needs it to call AcknowledgeJob after a restart.
+ */
+export function storableJob(job: PipelineJob): PipelineJob {
+  const { credentials: _credentials, ...rest } = job;
+  return rest;
+}
+
+export function rowToEntry(row: JobRow): LedgerEntry {
+  if (!isLedgerState(row.state)) throw new Error(`ledger: job ${row.job_id} has unknown state '${row.state}'`);
+  return {
+    jobId: row.job_id,
+    state: row.state,
+    job: JSON.parse(row.job_json) as PipelineJob,
+    ...(row.project !== null ? { project: row.project } : {}),
+    ...(row.queue_id !== null ? { queueId: row.queue_id } : {}),
+    ...(row.build_number !== null ? { buildNumber: row.build_number } : {}),
+    ...(row.build_url !== null ? { buildUrl: row.build_url } : {}),
+    ...(row.outcome_json !== null ? { outcome: JSON.parse(row.outcome_json) as NonNullable<LedgerEntry['outcome']> } : {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
