@@ -160,3 +160,68 @@ describe('JobWorker', () => {
     expect(worker.stats.failed).toBe(1);
   });
 });
+
+describe('JobWorker with a ledger left by a previous process', () => {
+  it('acknowledges a job recorded as received with its stored nonce, and runs it before polling for more', async () => {
+    const source = new FakeJobSource();
+    source.add();
+    const [job] = await source.poll(1);
+    const ledger = new FakeLedger();
+    ledger.begin(job!, Date.now()); // the previous process crashed before its acknowledge
+    const ran: string[] = [];
+    const { worker } = makeWorker(source, async (j) => {
+      ran.push(j.id);
+      return { kind: 'succeeded', buildNumber: 1 };
+    }, {}, ledger);
+    worker.start();
+    await until(() => worker.stats.succeeded === 1);
+    await worker.close();
+    expect(ran).toEqual([job!.id]);
+    expect(worker.stats.resumed).toBe(1);
+    expect(source.entries.get(job!.id)?.status).toBe('InProgress');
+    expect(ledger.history.filter((h) => h.jobId === job!.id).map((h) => h.state)).toEqual(['received', 'acknowledged']);
+  });
+
+  it('closes an entry whose job CodePipeline no longer knows, without running it', async () => {
+    const source = new FakeJobSource();
+    const ledger = new FakeLedger();
+    const original = source.add();
+    source.entries.delete(original.id);
+    const ghost = { ...original, id: '00000000-0000-4000-8000-000000000000' };
+    ledger.begin(ghost, Date.now());
+    ledger.advance(ghost.id, 'acknowledged', {}, Date.now());
+    ledger.advance(ghost.id, 'build-known', { project: 'app', buildNumber: 4 }, Date.now());
+    const ran: string[] = [];
+    const { worker } = makeWorker(source, async (j) => {
+      ran.push(j.id);
+      return { kind: 'succeeded', buildNumber: 1 };
+    }, {}, ledger);
+    worker.start();
+    await until(() => ledger.get(ghost.id)?.state === 'abandoned');
+    await worker.close();
+    expect(ran).toEqual([]);
+  });
+
+  it('takes no job while a dependency is down, and takes it once it is back', async () => {
+    const source = new FakeJobSource();
+    source.add();
+    let jenkinsUp = false;
+    const logger = new CaptureLogger();
+    const worker = new JobWorker({
+      source,
+      ledger: new FakeLedger(),
+      runJob: async () => ({ kind: 'succeeded', buildNumber: 1 }),
+      clock: systemClock,
+      logger,
+      canTakeWork: () => jenkinsUp,
+      settings: { maxConcurrentJobs: 2, pollIntervalMs: 20, minPollIntervalMs: 1, projects: [], shutdownGraceMs: 100, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+    });
+    worker.start();
+    await until(() => worker.stats.pollsHeld >= 1);
+    expect(source.pollSizes).toEqual([]);
+    jenkinsUp = true;
+    await until(() => worker.stats.succeeded === 1, 5_000);
+    await worker.close();
+    expect(logger.entries.map((e) => e.message)).toEqual(expect.arrayContaining(['not taking jobs while a dependency is unreachable', 'taking jobs again']));
+  });
+});
