@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../ports/clock';
 import type { JobLedger, LedgerEntry } from '../ports/job-ledger';
 import type { AckOutcome, JobSource } from '../ports/job-source';
@@ -87,7 +88,11 @@ export class JobWorker {
     pollsHeld: 0,
   };
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    // Every running job listens to these two signals a few times (its own combined signal, S3 and
+    // Jenkins calls): size the limit to capacity so Node's leak warning keeps its meaning.
+    setMaxListeners(deps.settings.maxConcurrentJobs * 8 + 16, this.jobAbort.signal, this.handoff.signal);
+  }
 
   get state(): WorkerState {
     return this._state;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { coreHarness } from '../support/core-harness';
-import { encodeContinuationToken } from '../../src/core/jobs/continuation-token';
+import { decodeContinuationToken, encodeContinuationToken } from '../../src/core/jobs/continuation-token';
+import { TransientError } from '../../src/core/errors';
 import type { LedgerEntry } from '../../src/ports/job-ledger';
 import type { PipelineJob } from '../../src/ports/pipeline-job';
 
@@ -106,6 +107,23 @@ describe('hand-off and continuation jobs', () => {
     expect(next.store.objects.has('artifacts/demo/Out/obj')).toBe(true);
     // The build's input URLs carry the first job's id: the continuation job serves them.
     expect(next.runner.builds[0]!.parameters.CODEPIPELINE_JOB_ID).toBe(first.id);
+  });
+
+  it('hands over at once, starting no build, when a shutdown comes while Jenkins retries are backing off', async () => {
+    const h = coreHarness({ retry: { maxAttempts: 6, baseDelayMs: 2_000, maxDelayMs: 5_000 } });
+    h.runner.define('app');
+    h.runner.failures.describeProject = Array.from({ length: 6 }, () => new TransientError('503 Service Unavailable', 'jenkins'));
+    const job = h.source.add();
+    const started = Date.now();
+    const running = h.runPolled();
+    setTimeout(() => h.handoff.abort(), 50);
+    const { outcome } = await running;
+    expect(outcome.kind).toBe('handedOff');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(h.runner.builds).toHaveLength(0);
+    const token = h.source.entries.get(job.id)!.success!.continuationToken!;
+    expect(decodeContinuationToken(token)).toMatchObject({ originalJobId: job.id, project: 'app' });
+    expect(decodeContinuationToken(token).buildNumber).toBeUndefined();
   });
 
   it('hands over a build that runs past the per-job duration bound', async () => {

@@ -72,6 +72,11 @@ interface Run {
   log: Logger;
   access: JobCredentials;
   signals: JobSignals;
+  /**
+   * Fires on hand-off or abort: what the phases before the upload listen to, so a shutdown never
+   * waits on (or starts) Jenkins work. Made once per job (not per request) to keep listeners few.
+   */
+  stop: AbortSignal;
   continuation?: ContinuationState;
   originalJobId: string;
   project?: string;
@@ -115,6 +120,7 @@ export class JobRunner {
       log,
       access,
       signals,
+      stop: AbortSignal.any([signals.abort, signals.handoff]),
       originalJobId: job.id,
       chainStartedAt: entry.createdAt,
       startedAt: clock.now(),
@@ -168,15 +174,24 @@ export class JobRunner {
     if (run.entry.state === 'artifacts-uploaded' && run.entry.outcome?.kind === 'success' && run.entry.outcome.detail) {
       return { kind: 'success', result: JSON.parse(run.entry.outcome.detail) as JobSuccess };
     }
-    if (!run.ref) {
-      if (run.signals.handoff.aborted && run.project) return { kind: 'handoff', reason: 'bridge shutting down' };
-      run.ref = await this.findOrStartBuild(run);
-    } else if (run.entry.state !== 'build-known') {
-      this.mark(run, 'build-known', this.refPatch(run.ref));
+    let build: CompletedBuild | 'handoff';
+    try {
+      if (!run.ref) {
+        if (run.signals.handoff.aborted && run.project) return { kind: 'handoff', reason: 'bridge shutting down' };
+        run.ref = await this.findOrStartBuild(run);
+      } else if (run.entry.state !== 'build-known') {
+        this.mark(run, 'build-known', this.refPatch(run.ref));
+      }
+      active.update(run.job.id, { project: run.ref.project });
+      build = await this.follow(run);
+    } catch (error) {
+      // A hand-off interrupted a Jenkins call or a retry wait: hand over now. A trigger that may have
+      // reached Jenkins is found by its correlation parameter by whoever continues.
+      if (isAbortError(error) && run.signals.handoff.aborted && !run.signals.abort.aborted && run.project) {
+        return { kind: 'handoff', reason: 'bridge shutting down' };
+      }
+      throw error;
     }
-    active.update(run.job.id, { project: run.ref.project });
-
-    const build = await this.follow(run);
     if (build === 'handoff') return { kind: 'handoff', reason: run.signals.handoff.aborted ? 'bridge shutting down' : `build ran longer than ${formatDuration(this.deps.settings.maxJobDurationMs)} in one job` };
     const label = `Jenkins build #${build.ref.buildNumber} of ${build.ref.project}`;
     if (build.result !== 'SUCCESS') throw new PermanentError(await this.failureMessage(build, label, run), 'JobFailed');
@@ -200,7 +215,7 @@ export class JobRunner {
     const correlation = this.correlation(run);
     const mayExist = run.continuation !== undefined || run.entry.state === 'build-requested' || run.entry.state === 'build-known';
     if (mayExist) {
-      const found = await this.retry(() => runner.observe({ project }, correlation, run.signals.abort), run);
+      const found = await this.retry(() => runner.observe({ project }, correlation, run.stop), run, run.stop);
       if (found.state !== 'missing') {
         run.log.info('found the build started before', { queueId: found.ref.queueId, buildNumber: found.ref.buildNumber });
         this.mark(run, 'build-known', { project, ...this.refPatch(found.ref) });
@@ -209,7 +224,7 @@ export class JobRunner {
     }
 
     active.update(run.job.id, { project, phase: 'triggering' });
-    const info = await this.retry(() => runner.describeProject(project, run.signals.abort), run);
+    const info = await this.retry(() => runner.describeProject(project, run.stop), run, run.stop);
     if (!info.buildable) throw new PermanentError(`Jenkins job "${project}" cannot be built (disabled, or a folder).`, 'ConfigurationError');
     const missing = REQUIRED_PARAMETERS.filter((name) => !info.parameters.includes(name));
     if (missing.length > 0) {
@@ -240,14 +255,14 @@ export class JobRunner {
    */
   private async trigger(project: string, parameters: Record<string, string>, correlation: { name: string; value: string }, run: Run): Promise<BuildRef> {
     const { runner } = this.deps;
-    const signal = run.signals.abort;
+    const signal = run.stop;
     return this.retry(async (attempt) => {
       if (attempt > 0) {
         const found = await runner.observe({ project }, correlation, signal);
         if (found.state !== 'missing') return found.ref;
       }
       return runner.trigger(project, parameters, signal);
-    }, run);
+    }, run, signal);
   }
 
   /** Follows the build to its end, or returns 'handoff' at a safe point (shutdown, duration bound). */
@@ -260,7 +275,7 @@ export class JobRunner {
     let lastState: BuildObservation['state'] | undefined;
     let delay = FOLLOW_FIRST_DELAY_MS;
     for (;;) {
-      const observation = await this.retry(() => runner.observe(ref, correlation, run.signals.abort), run);
+      const observation = await this.retry(() => runner.observe(ref, correlation, run.stop), run, run.stop);
       ref = observation.ref;
       run.ref = ref;
       if (observation.ref.buildNumber !== undefined && run.entry.buildNumber !== observation.ref.buildNumber) {
@@ -301,7 +316,7 @@ export class JobRunner {
       }
       if (run.signals.handoff.aborted || clock.now() - run.startedAt > settings.maxJobDurationMs) return 'handoff';
       try {
-        await clock.sleep(Math.min(delay, settings.statusIntervalMs), AbortSignal.any([run.signals.abort, run.signals.handoff]));
+        await clock.sleep(Math.min(delay, settings.statusIntervalMs), run.stop);
       } catch (error) {
         if (run.signals.handoff.aborted && !run.signals.abort.aborted) return 'handoff';
         throw error;
@@ -494,11 +509,11 @@ export class JobRunner {
     return { name: CORRELATION_PARAMETER, value: run.originalJobId };
   }
 
-  private retry<T>(fn: (attempt: number) => Promise<T>, run: Run): Promise<T> {
+  private retry<T>(fn: (attempt: number) => Promise<T>, run: Run, signal: AbortSignal = run.signals.abort): Promise<T> {
     return withRetry(fn, {
       policy: this.deps.settings.retry,
       clock: this.deps.clock,
-      signal: run.signals.abort,
+      signal,
       onRetry: (error, delayMs, attempt) => run.log.warn('transient failure, retrying', { system: error.system, message: error.message, delayMs, attempt: attempt + 1 }),
     });
   }
