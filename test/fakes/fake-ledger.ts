@@ -1,19 +1,10 @@
 import type { JobLedger, LedgerEntry, LedgerPatch, LedgerState } from '../../src/ports/job-ledger';
 import { TERMINAL_LEDGER_STATES } from '../../src/ports/job-ledger';
+import { assertLedgerTransition } from '../../src/core/ledger-transition';
 import type { PipelineJob } from '../../src/ports/pipeline-job';
 
-const RANK: Record<LedgerState, number> = {
-  received: 0,
-  acknowledged: 1,
-  'build-requested': 2,
-  'build-known': 3,
-  'artifacts-uploaded': 4,
-  reported: 5,
-  'handed-off': 5,
-  abandoned: 5,
-};
 
-/** In-memory JobLedger with the port's rules (forward-only, terminal states final, no credentials kept). */
+/** In-memory JobLedger with the same transition rules as the SQLite one (core/ledger-transition). */
 export class FakeLedger implements JobLedger {
   readonly entries = new Map<string, LedgerEntry>();
   /** Every state written, in order, per job: what a crash at each point would leave behind. */
@@ -32,8 +23,7 @@ export class FakeLedger implements JobLedger {
   advance(jobId: string, state: LedgerState, patch: LedgerPatch, now: number): LedgerEntry {
     const entry = this.entries.get(jobId);
     if (!entry) throw new Error(`ledger has no job ${jobId}`);
-    if (TERMINAL_LEDGER_STATES.has(entry.state) && entry.state !== state) throw new Error(`job ${jobId} is already ${entry.state}`);
-    if (RANK[state] < RANK[entry.state]) throw new Error(`job ${jobId} cannot go back from ${entry.state} to ${state}`);
+    assertLedgerTransition(jobId, entry.state, state);
     for (const [key, value] of Object.entries(patch)) if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     entry.state = state;
     entry.updatedAt = now;

@@ -1,6 +1,6 @@
 import type { LedgerEntry } from '../../ports/job-ledger';
 import type { PipelineJob } from '../../ports/pipeline-job';
-import { isLedgerState } from './ledger-transition';
+import { isLedgerState } from '../../core/ledger-transition';
 
 /** One `jobs` row as better-sqlite3 returns it. */
 export interface JobRow {

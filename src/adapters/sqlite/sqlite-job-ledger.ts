@@ -6,7 +6,7 @@ import type { Logger } from '../../ports/logger';
 import type { PipelineJob } from '../../ports/pipeline-job';
 import { rowToEntry, storableJob, type JobRow } from './ledger-row';
 import { LEDGER_SCHEMA_VERSION, migrateLedger } from './ledger-schema';
-import { assertLedgerTransition } from './ledger-transition';
+import { assertLedgerTransition } from '../../core/ledger-transition';
 
 export interface SqliteJobLedgerOptions {
   /** Database file, normally `<dataDir>/ledger.sqlite3`; `':memory:'` for a throwaway ledger. */

@@ -1,4 +1,4 @@
-import { TERMINAL_LEDGER_STATES, type LedgerState } from '../../ports/job-ledger';
+import { TERMINAL_LEDGER_STATES, type LedgerState } from '../ports/job-ledger';
 
 /** Order of the states: an entry only moves up. All terminal states share the top rank. */
 export const LEDGER_STATE_RANK: Readonly<Record<LedgerState, number>> = {
