@@ -68,7 +68,8 @@ export class BuildLocator {
       if (statusOf(error) === 404) return 'job-missing' as const;
       throw toBridgeError(error, ctx);
     }
-    return this.requests.parse(JobBuildsJson, body, ctx).builds ?? [];
+    const parsed = this.requests.parse(JobBuildsJson, body, ctx);
+    return parsed.builds ?? parsed.allBuilds ?? [];
   }
 }
 

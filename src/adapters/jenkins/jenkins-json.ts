@@ -12,7 +12,11 @@ export const TREE = {
   queue: 'items[id,task[url],actions[parameters[name,value]]]',
   build: 'number,url,building,inProgress,result,duration,estimatedDuration,timestamp,queueId',
   jobBuildsByQueueId: 'builds[number,queueId,url]',
-  jobBuildsWithParameters: 'builds[number,queueId,url,actions[parameters[name,value]]]',
+  /**
+   * `builds` stops at the newest 100; a busy job can have started more since the build we look
+   * for, so the correlation scan reads `allBuilds`, bounded to the newest 500.
+   */
+  jobBuildsWithParameters: 'allBuilds[number,queueId,url,actions[parameters[name,value]]]{0,500}',
   artifacts: 'artifacts[relativePath,fileName]',
   root: 'mode',
 } as const;
@@ -75,18 +79,18 @@ export const BuildJson = z.object({
 });
 export type BuildJson = z.infer<typeof BuildJson>;
 
-export const JobBuildsJson = z.object({
-  builds: z
-    .array(
-      z.object({
-        number: z.number().int(),
-        queueId: z.number().int().optional(),
-        url: z.string().optional(),
-        actions: parameterValues,
-      }),
-    )
-    .optional(),
-});
+const buildEntries = z
+  .array(
+    z.object({
+      number: z.number().int(),
+      queueId: z.number().int().optional(),
+      url: z.string().optional(),
+      actions: parameterValues,
+    }),
+  )
+  .optional();
+
+export const JobBuildsJson = z.object({ builds: buildEntries, allBuilds: buildEntries });
 export type JobBuildsJson = z.infer<typeof JobBuildsJson>;
 
 export const ArtifactsJson = z.object({

@@ -89,6 +89,8 @@ export function jobJson(job: SimJob, queue: SimQueue, opts: RenderOptions): Reco
     url: `${opts.rootUrl}${job.urlPath}`,
     buildable: !job.disabled,
     builds: [...job.builds].reverse().slice(0, BUILDS_LIMIT).map((b) => ref(b)),
+    // Exported at a deeper visibility: only a tree= selection reaches it (usually with a {from,to} range).
+    ...(opts.expand ? { allBuilds: [...job.builds].reverse().map((b) => ref(b)) } : {}),
     color: job.color,
     firstBuild: ref(job.permalink('firstBuild')),
     healthReport: [],
