@@ -23,8 +23,8 @@ export interface LedgerEntry {
   jobId: string;
   state: LedgerState;
   /**
-   * The job as received, nonce included, WITHOUT artifact credentials (secrets never touch the
-   * disk; GetJobDetails refreshes them).
+   * The job as received, nonce included, WITHOUT artifact credentials and with only `ProjectName`
+   * of the action configuration (secrets never touch the disk; GetJobDetails returns them).
    */
   job: PipelineJob;
   project?: string;

@@ -1,6 +1,7 @@
 import type { JobLedger, LedgerEntry, LedgerPatch, LedgerState } from '../../src/ports/job-ledger';
 import { TERMINAL_LEDGER_STATES } from '../../src/ports/job-ledger';
 import { assertLedgerTransition } from '../../src/core/ledger-transition';
+import { storableJob } from '../../src/core/storable-job';
 import type { PipelineJob } from '../../src/ports/pipeline-job';
 
 
@@ -13,8 +14,7 @@ export class FakeLedger implements JobLedger {
   begin(job: PipelineJob, now: number): LedgerEntry {
     const existing = this.entries.get(job.id);
     if (existing && existing.state !== 'received' && existing.state !== 'abandoned') return structuredClone(existing);
-    const { credentials: _secret, ...stored } = job;
-    const entry: LedgerEntry = { jobId: job.id, state: 'received', job: structuredClone(stored), createdAt: now, updatedAt: now };
+    const entry: LedgerEntry = { jobId: job.id, state: 'received', job: structuredClone(storableJob(job)), createdAt: now, updatedAt: now };
     this.entries.set(job.id, entry);
     this.history.push({ jobId: job.id, state: 'received' });
     return structuredClone(entry);

@@ -13,6 +13,8 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI-ledger-test-SECRET-9f3a';
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjE-ledger-test-SESSION-77c1';
 const ACCESS_KEY_ID = 'ASIALEDGERTESTKEY0001';
+/** A secret action-configuration property: only ProjectName of the configuration may be stored. */
+const CONFIG_SECRET = 'config-secret-value-8c1d';
 
 function job(id: string, nonce = `nonce-${id}`): PipelineJob {
   return {
@@ -20,7 +22,7 @@ function job(id: string, nonce = `nonce-${id}`): PipelineJob {
     nonce,
     accountId: '123456789012',
     actionType: { category: 'Build', owner: 'Custom', provider: 'JenkinsBridge', version: '1' },
-    configuration: { ProjectName: 'app-build' },
+    configuration: { ProjectName: 'app-build', DeployApiKey: CONFIG_SECRET },
     pipeline: { pipelineName: 'app', stage: 'Build', action: 'Jenkins', pipelineExecutionId: 'exec-1' },
     inputArtifacts: [{ name: 'Source', revision: 'abc123', location: { bucket: 'artifacts', key: 'app/Source/in.zip' } }],
     outputArtifacts: [{ name: 'Built', location: { bucket: 'artifacts', key: 'app/Built/out.zip' } }],
@@ -87,7 +89,8 @@ describe('SqliteJobLedger', () => {
     const ledger = openLedger();
     const begun = ledger.begin(job('job-1'), 1_000);
     const { credentials: _secret, ...withoutCredentials } = job('job-1');
-    expect(begun).toEqual({ jobId: 'job-1', state: 'received', job: withoutCredentials, createdAt: 1_000, updatedAt: 1_000 });
+    const stored = { ...withoutCredentials, configuration: { ProjectName: 'app-build' } };
+    expect(begun).toEqual({ jobId: 'job-1', state: 'received', job: stored, createdAt: 1_000, updatedAt: 1_000 });
     expect(begun.job.nonce).toBe('nonce-job-1');
     expect(begun.job.credentials).toBeUndefined();
 
@@ -117,7 +120,7 @@ describe('SqliteJobLedger', () => {
     expect(ledger.get('no-such-job')).toBeUndefined();
   });
 
-  it('never writes artifact credentials to the file (WAL included)', () => {
+  it('never writes artifact credentials or configuration values other than ProjectName to the file (WAL included)', () => {
     const ledger = openLedger();
     ledger.begin(job('job-secret'), 1_000);
     ledger.advance('job-secret', 'acknowledged', {}, 1_001);
@@ -125,7 +128,8 @@ describe('SqliteJobLedger', () => {
     const check = (bytes: Buffer): void => {
       // Positive control: the job itself is in these bytes, so their absence below means something.
       expect(bytes.includes('app/Source/in.zip')).toBe(true);
-      for (const secret of [SECRET_ACCESS_KEY, SESSION_TOKEN, ACCESS_KEY_ID]) expect(bytes.includes(secret)).toBe(false);
+      expect(bytes.includes('app-build')).toBe(true);
+      for (const secret of [SECRET_ACCESS_KEY, SESSION_TOKEN, ACCESS_KEY_ID, CONFIG_SECRET]) expect(bytes.includes(secret)).toBe(false);
     };
     check(ledgerBytes(file)); // commits still in the WAL
     ledger.close();

@@ -16,15 +16,7 @@ export interface JobRow {
   updated_at: number;
 }
 
-/**
- * The job as it may be written to disk: without the artifact credentials (STS secrets; a resumed
- * job gets fresh ones from GetJobDetails). The nonce stays: a job recorded as `received` but not
- * yet acknowledged needs it to call AcknowledgeJob after a restart.
- */
-export function storableJob(job: PipelineJob): PipelineJob {
-  const { credentials: _credentials, ...rest } = job;
-  return rest;
-}
+export { storableJob } from '../../core/storable-job';
 
 export function rowToEntry(row: JobRow): LedgerEntry {
   if (!isLedgerState(row.state)) throw new Error(`ledger: job ${row.job_id} has unknown state '${row.state}'`);
