@@ -106,7 +106,7 @@ describe('SqliteJobLedger', () => {
     const expected: LedgerEntry = {
       jobId: 'job-1',
       state: 'reported',
-      job: withoutCredentials,
+      job: stored,
       project: 'folder/app',
       queueId: 41,
       buildNumber: 7,
