@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createJenkinsBuildRunner } from '../../src/adapters/jenkins';
 import { PermanentError, TransientError, isAbortError } from '../../src/core/errors';
 import { CaptureLogger } from '../support/capture-logger';
+import { rejection } from '../support/rejection';
 
 /**
  * The `jenkins` client's defects and Jenkins' awkward answers, each against a tiny scripted server
@@ -56,14 +57,6 @@ const TOKEN = '11aa22bb33cc44dd55ee66ff77889900aa';
 const runnerFor = (url: string, extra: { crumb?: 'auto' | 'always' | 'never'; requestTimeoutMs?: number } = {}, logger = new CaptureLogger()) =>
   createJenkinsBuildRunner({ baseUrl: url, user: USER, apiToken: TOKEN, ...extra }, logger);
 
-const rejection = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-};
 
 const json = (res: ServerResponse, value: unknown): void => {
   res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' });

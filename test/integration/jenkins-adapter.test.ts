@@ -6,6 +6,7 @@ import { PermanentError, TransientError } from '../../src/core/errors';
 import type { BuildObservation, BuildRef, BuildRunner } from '../../src/ports/build-runner';
 import { DEFAULT_USERS, startJenkinsSimulator, type JenkinsSimulator, type SimJobDefinition } from '../../src/local-stack/jenkins';
 import { CaptureLogger } from '../support/capture-logger';
+import { rejection } from '../support/rejection';
 
 /**
  * The Jenkins adapter against the Jenkins simulator (real HTTP on loopback, real `jenkins` client).
@@ -84,14 +85,6 @@ async function follow(runner: BuildRunner, ref: BuildRef, corr: string, stopAt: 
   return { last: seen[seen.length - 1]!, seen };
 }
 
-const rejection = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-};
 
 let sim: JenkinsSimulator;
 let logger: CaptureLogger;
