@@ -85,7 +85,7 @@ describe('createZipStream', () => {
     expect(entries.get('a.txt')?.data.toString()).toBe('aaaa'.repeat(100));
   });
 
-  it('opens one source at a time and pulls the iterator lazily', async () => {
+  it('with lookahead 1, opens one source at a time and pulls the iterator lazily', async () => {
     let open = 0;
     let maxOpen = 0;
     let pulled = 0;
@@ -111,7 +111,7 @@ describe('createZipStream', () => {
       }
     }
     // Stored, so the bytes really flow (deflate would shrink these constant-filled sources to nothing).
-    const { stream, done } = createZipStream(entries(), { level: 'store' });
+    const { stream, done } = createZipStream(entries(), { level: 'store', lookahead: 1 });
     const reader = new PassThrough();
     stream.pipe(reader);
     // While the first entry is being read, at most one further entry has been pulled.
@@ -149,6 +149,47 @@ describe('createZipStream', () => {
     expect(stream.destroyed).toBe(true);
   });
 
+  it('opens up to `lookahead` sources ahead, keeps entry order, and destroys them when the archive fails', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const destroyed: string[] = [];
+    const entries = Array.from({ length: 12 }, (_, i): ZipSourceEntry => ({
+      path: `f${i}.txt`,
+      open: async () => {
+        open++;
+        maxOpen = Math.max(maxOpen, open);
+        const source = Readable.from([Buffer.from(`content ${i}`)]);
+        source.once('close', () => {
+          open--;
+          if (!source.readableEnded) destroyed.push(`f${i}.txt`);
+        });
+        return source;
+      },
+    }));
+    const { stream, done } = createZipStream(fromArray(entries), { lookahead: 3 });
+    const [zip] = await Promise.all([collect(stream), done]);
+    expect(maxOpen).toBeLessThanOrEqual(3);
+    expect(maxOpen).toBeGreaterThan(1);
+    const read = await readZip(zip);
+    expect([...read.keys()]).toEqual(entries.map((e) => e.path));
+    expect(read.get('f7.txt')?.data.toString()).toBe('content 7');
+
+    const failure = new Error('boom');
+    const failing = createZipStream(
+      fromArray([
+        { path: 'slow.bin', open: async () => { const s = lazySource(10 * 1024 * 1024); setTimeout(() => s.destroy(failure), 5); return s; } },
+        ...entries.slice(0, 3),
+      ]),
+      { lookahead: 3 },
+    );
+    const reading = collect(failing.stream);
+    await expect(failing.done).rejects.toBe(failure);
+    await expect(reading).rejects.toBe(failure);
+    await delay(10);
+    expect(destroyed.length).toBeGreaterThan(0);
+    expect(open).toBe(0);
+  });
+
   it('destroys the output with the error of a failing source stream', async () => {
     const failure = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     let laterOpened = false;
@@ -165,6 +206,7 @@ describe('createZipStream', () => {
         },
         { path: 'never.txt', open: async () => ((laterOpened = true), Readable.from(['x'])) },
       ]),
+      { lookahead: 1 },
     );
     const reading = collect(stream);
     await expect(done).rejects.toBe(failure);

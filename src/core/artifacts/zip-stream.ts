@@ -3,7 +3,7 @@ import { ZipFile } from 'yazl';
 import { shouldDeflate } from './compression-choice';
 import { assertSafeEntryPath } from './zip-entry-path';
 
-/** One file to put in the archive. `open` is called only when the archive reaches this entry. */
+/** One file to put in the archive. `open` is called shortly before the archive reaches it (see `lookahead`). */
 export interface ZipSourceEntry {
   /** '/'-separated path relative to the archive root. */
   path: string;
@@ -17,6 +17,14 @@ export interface ZipStreamOptions {
   /** 'store' writes every entry uncompressed; 'default' deflates all but already-compressed formats. */
   level?: 'default' | 'store';
   signal?: AbortSignal;
+  /**
+   * How many sources may be open at once (default 2). yazl reads entries strictly in order, but
+   * with small files each `open()` is a round trip (an HTTP GET to Jenkins) that dominates the
+   * time; opening the next few while one streams overlaps those round trips. An opened source
+   * waiting its turn holds at most its stream's high-water mark (backpressure pauses it).
+   * 1 = fully lazy: a source is opened only when the archive reaches it.
+   */
+  lookahead?: number;
 }
 
 export interface ZipStreamResult {
@@ -36,16 +44,19 @@ export interface ZipStream {
 }
 
 /**
- * Streams a zip archive built from `entries` without holding any entry in memory: yazl pulls one
- * source at a time (addReadStreamLazy), and the iterator is only advanced once the previous entry
- * has started, so at most one source stream is open and one entry is queued. Backpressure runs
- * from the reader of `stream` back through the deflater to the source.
+ * Streams a zip archive built from `entries` without holding any entry in memory: yazl reads one
+ * source at a time, in order (addReadStreamLazy); the iterator runs at most `lookahead` entries
+ * ahead of the one being read, and only those sources are open. Backpressure runs from the reader
+ * of `stream` back through the deflater to the source.
  */
 export function createZipStream(entries: AsyncIterable<ZipSourceEntry>, options: ZipStreamOptions = {}): ZipStream {
   const zip = new ZipFile();
   // yazl's outputStream is a PassThrough (typed loosely by @types/yazl).
   const output = zip.outputStream as unknown as PassThrough;
   const { signal, level = 'default' } = options;
+  const lookahead = Math.max(1, Math.floor(options.lookahead ?? 2));
+  /** Sources opened ahead of their turn: destroyed if the archive fails before they are read. */
+  const waiting = new Set<Readable>();
 
   let files = 0;
   let bytesIn = 0;
@@ -78,6 +89,8 @@ export function createZipStream(entries: AsyncIterable<ZipSourceEntry>, options:
     const cause = error instanceof Error ? error : new Error(String(error));
     rejectFailed(cause);
     source?.destroy();
+    for (const stream of waiting) stream.destroy();
+    waiting.clear();
     output.destroy(cause);
     rejectDone(cause);
     finish();
@@ -99,11 +112,29 @@ export function createZipStream(entries: AsyncIterable<ZipSourceEntry>, options:
     fail(sourcePath ? new Error(`zip entry "${sourcePath}": ${error.message}`, { cause: error }) : error);
   });
 
-  function openSource(entry: ZipSourceEntry, path: string, callback: (error: unknown, stream: NodeJS.ReadableStream) => void): void {
-    sourcePath = path;
-    Promise.resolve()
+  /** Starts opening a source before its turn; errors before then fail the archive at once. */
+  function openAhead(entry: ZipSourceEntry): Promise<Readable> {
+    const opening = Promise.resolve()
       .then(() => entry.open())
       .then((opened) => {
+        if (settled) {
+          opened.destroy();
+          return opened;
+        }
+        waiting.add(opened);
+        // The same error the entry's pipeline would report once its turn comes.
+        opened.once('error', fail);
+        return opened;
+      });
+    opening.catch(() => undefined); // consumed (and reported) when the entry's turn comes
+    return opening;
+  }
+
+  function openSource(entry: ZipSourceEntry, path: string, early: Promise<Readable> | undefined, callback: (error: unknown, stream: NodeJS.ReadableStream) => void): void {
+    sourcePath = path;
+    (early ?? Promise.resolve().then(() => entry.open()))
+      .then((opened) => {
+        waiting.delete(opened);
         if (settled) {
           opened.destroy();
           return;
@@ -125,9 +156,15 @@ export function createZipStream(entries: AsyncIterable<ZipSourceEntry>, options:
   }
 
   async function feed(): Promise<void> {
+    // Entries handed to yazl (their sources opening) whose turn has not come yet.
+    const notStarted: Promise<void>[] = [];
     for await (const entry of entries) {
       if (settled) return;
       const path = assertSafeEntryPath(entry.path);
+      // Room for this one: besides the source being read, at most lookahead − 1 open ahead.
+      while (lookahead > 1 && notStarted.length >= lookahead - 1) await Promise.race([notStarted.shift()!, failed]);
+      if (settled) return;
+      const early = lookahead > 1 ? openAhead(entry) : undefined;
       const started = new Promise<void>((resolve) => {
         const entryOptions = {
           compress: level !== 'store' && shouldDeflate(path),
@@ -136,11 +173,12 @@ export function createZipStream(entries: AsyncIterable<ZipSourceEntry>, options:
         };
         zip.addReadStreamLazy(path, entryOptions, (callback) => {
           resolve();
-          openSource(entry, path, callback);
+          openSource(entry, path, early, callback);
         });
       });
       files++;
-      await Promise.race([started, failed]);
+      if (lookahead > 1) notStarted.push(started);
+      else await Promise.race([started, failed]);
     }
     if (!settled) zip.end();
   }
