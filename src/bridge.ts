@@ -110,7 +110,7 @@ export class Bridge {
       canTakeWork: () => this.readiness.dependencyOk('jenkins'),
       clock: this.clock,
       logger: deps.logger.child({ component: 'worker' }),
-      settings: { ...config.worker, projects: config.worker.projects },
+      settings: config.worker,
     });
     this.pruneTask = createLedgerPruneTask(
       ports.ledger,

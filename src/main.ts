@@ -2,7 +2,6 @@ import { loadConfig, ConfigError } from './config/load-config';
 import { createWinstonLogger } from './adapters/winston/winston-logger';
 import { createAdapters } from './adapters/create-adapters';
 import { Bridge } from './bridge';
-import { redactor } from './core/redact';
 
 /**
  * Composition root: config once → logger → adapters → bridge → signals.
@@ -20,7 +19,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  redactor.addSecret(config.jenkins.apiToken);
   const logger = createWinstonLogger({ level: config.log.level, format: config.log.format });
   const bridge = new Bridge(config, createAdapters(config, logger), { logger });
 

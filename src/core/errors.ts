@@ -63,10 +63,6 @@ export class JobNoLongerActiveError extends BridgeError {
   }
 }
 
-export function isTransient(error: unknown): error is TransientError {
-  return error instanceof TransientError;
-}
-
 /** True for the errors an aborted AbortSignal produces (ours, fetch's, the SDK's). */
 export function isAbortError(error: unknown): boolean {
   // Structural, not `instanceof Error`: Node's internal AbortError and DOMException come from

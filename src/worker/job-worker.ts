@@ -271,7 +271,7 @@ export class JobWorker {
       const details = await withRetry(() => this.deps.source.getJobDetails(entry.jobId, this.jobAbort.signal), { policy: this.deps.settings.retry, clock: this.deps.clock, signal: this.jobAbort.signal });
       job = { ...entry.job, ...details };
     } catch (error) {
-      if (error instanceof JobNoLongerActiveError || (error as { failureType?: string }).failureType !== undefined) {
+      if (error instanceof JobNoLongerActiveError || error instanceof PermanentError) {
         log.warn('job is gone from CodePipeline; closing it', { error });
         this.deps.ledger.advance(entry.jobId, 'abandoned', { outcome: { kind: 'abandoned', detail: 'not found on resume' } }, this.deps.clock.now());
         this.stats.abandoned++;

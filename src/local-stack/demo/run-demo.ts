@@ -5,7 +5,6 @@ import { loadConfig } from '../../config/load-config';
 import { createWinstonLogger } from '../../adapters/winston/winston-logger';
 import { createAdapters } from '../../adapters/create-adapters';
 import { Bridge } from '../../bridge';
-import { redactor } from '../../core/redact';
 import { formatBytes, formatDuration } from '../../core/jobs/progress';
 import { demoJenkinsJobs } from '../demo-jobs';
 import { startLocalStack, type LocalStack, type SubmitJobInput } from '../start-local-stack';
@@ -58,7 +57,6 @@ async function main(): Promise<void> {
     },
     {},
   );
-  redactor.addSecret(config.jenkins.apiToken);
   // The bridge's own JSON log goes to a file (stdout shows it with --verbose) so the summary stays readable.
   const logFile = path.join(tmpdir(), 'pipeline-bridge-demo.log');
   const logger = createWinstonLogger({
