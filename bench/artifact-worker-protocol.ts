@@ -16,5 +16,16 @@ export interface WorkerTask {
 }
 
 export type WorkerReport =
-  | { ok: true; bytesIn: number; bytesOut: number; ms: number; cpuMs: number; peakRss: number }
+  | { ok: true; bytesIn: number; bytesOut: number; ms: number; cpuMs: number; peakRss: number; memory: MemoryPeaks }
   | { ok: false; error: string };
+
+export interface MemoryPeaks {
+  /** RSS once the modules are loaded, before the transfer: the process floor. */
+  startRss: number;
+  peakRss: number;
+  /** Peaks of V8's heap (committed and used) and of memory outside it (Buffers: external ⊇ arrayBuffers). */
+  peakHeapTotal: number;
+  peakHeapUsed: number;
+  peakExternal: number;
+  peakArrayBuffers: number;
+}

@@ -33,13 +33,14 @@ export interface BenchStack {
  * ones a user gets. Jenkins gets plenty of executors: these benchmarks measure the bridge, not
  * executor starvation.
  */
-export async function startBenchStack(workDir: string, jobs: SimJobDefinition[]): Promise<BenchStack> {
+export async function startBenchStack(workDir: string, jobs: SimJobDefinition[], options: { env?: Record<string, string> } = {}): Promise<BenchStack> {
   const stack = await startLocalStack({ jenkinsJobs: jobs, jenkinsExecutors: 64 });
   const dataDir = mkdtempSync(path.join(workDir, 'bridge-data-'));
   let bridge: Bridge | undefined;
   try {
     const config = loadConfig(
-      { ...stack.env, BRIDGE_HTTP_HOST: '127.0.0.1', BRIDGE_HTTP_PORT: '0', BRIDGE_DATA_DIR: dataDir },
+      // `options.env` adds settings that change no default cadence (e.g. BRIDGE_EVENTS_TOKEN).
+      { ...stack.env, BRIDGE_HTTP_HOST: '127.0.0.1', BRIDGE_HTTP_PORT: '0', BRIDGE_DATA_DIR: dataDir, ...options.env },
       // Compiled into .test-dist-bench-*/bench/: the repo's config/ is two levels up either way.
       { configDir: path.resolve(__dirname, '..', '..', 'config') },
     );

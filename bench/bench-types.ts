@@ -23,6 +23,10 @@ export interface BenchOptions {
   /** Where to write temporary files. */
   workDir: string;
   log: (line: string) => void;
+  /** `--profile`: benchmarks that run the bridge as a child process start it with `--cpu-prof`. */
+  profile?: boolean;
+  /** Where `--profile` writes .cpuprofile files (bench/results/). */
+  resultsDir?: string;
 }
 
 export type Benchmark = (options: BenchOptions) => Promise<BenchResult>;

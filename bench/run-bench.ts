@@ -6,15 +6,19 @@ import type { Benchmark, BenchResult } from './bench-types';
 import { completionLatency } from './completion-latency';
 import { dispatchLatency } from './dispatch-latency';
 import { artifactThroughput } from './artifact-throughput';
+import { inflightScale } from './inflight-scale';
+import { perJobOverhead } from './per-job-overhead';
 
 /** In run order; each benchmark starts its own local stack and bridge and closes them. */
 const BENCHMARKS: [string, Benchmark][] = [
   ['dispatch-latency', dispatchLatency],
   ['completion-latency', completionLatency],
   ['artifact-throughput', artifactThroughput],
+  ['per-job-overhead', perJobOverhead],
+  ['inflight-scale', inflightScale],
 ];
 
-const USAGE = 'usage: npm run bench -- [--quick] [--only name[,name…]]';
+const USAGE = 'usage: npm run bench -- [--quick] [--only name[,name…]] [--profile]';
 
 /** The repo root: this file runs compiled from <root>/.test-dist-bench-XXXXXX/bench/. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -37,9 +41,11 @@ function machine(): Record<string, unknown> {
  */
 async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
+  // Benchmarks that run the bridge as a child process start it with --cpu-prof (into bench/results/).
+  const profile = argv.includes('--profile');
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
-  const unknown = argv.filter((a, i) => a !== '--quick' && a !== '--only' && !(onlyAt >= 0 && i === onlyAt + 1));
+  const unknown = argv.filter((a, i) => a !== '--quick' && a !== '--profile' && a !== '--only' && !(onlyAt >= 0 && i === onlyAt + 1));
   if (unknown.length > 0 || (only && only.length === 0)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -50,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`pipeline-bridge benchmarks (${quick ? 'quick' : 'full'}) on ${info.cpu} × ${info.cores}, ${info.totalMemoryMB} MB, node ${info.node}`);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'bridge-bench-'));
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  if (profile) mkdirSync(resultsDir, { recursive: true });
   const results: (BenchResult & { elapsedMs: number; error?: string })[] = [];
   let crashed = false;
   try {
@@ -57,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       log(`\n-- ${name}`);
       const t0 = Date.now();
       try {
-        const result = await benchmark({ quick, workDir, log });
+        const result = await benchmark({ quick, workDir, log, profile, resultsDir });
         results.push({ ...result, elapsedMs: Date.now() - t0 });
         log(`\n${formatTable(result)}\n(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (error) {

@@ -4,9 +4,14 @@ import type { Clock } from './ports/clock';
 import type { JobSource } from './ports/job-source';
 import type { JobLedger } from './ports/job-ledger';
 import type { Logger } from './ports/logger';
+import type { PipelineStarter } from './ports/pipeline-starter';
+import type { ScheduleStore } from './ports/schedule-store';
+import type { DeliveryStore } from './ports/delivery-store';
 import type { BridgeConfig } from './config/schema';
 import { ActiveJobs } from './core/jobs/active-jobs';
 import { ArtifactTokens } from './core/jobs/artifact-tokens';
+import { BuildWatch } from './core/jobs/build-watch';
+import type { BuildNotice } from './core/jobs/build-notice';
 import { JobRunner } from './core/jobs/run-job';
 import { loadOrCreateTokenSecret } from './core/data-dir';
 import { redactor as defaultRedactor, type Redactor } from './core/redact';
@@ -15,7 +20,9 @@ import { createApp } from './http/create-app';
 import { HttpServer } from './http/http-server';
 import { Readiness } from './http/readiness';
 import { JobWorker } from './worker/job-worker';
-import { createLedgerPruneTask } from './adapters/sqlite';
+import { SqliteDeliveryStore, SqliteScheduleStore } from './adapters/sqlite';
+import { createWebhookDelivery, type TriggerDispatcher, type WebhookIntake } from './webhooks/delivery';
+import { ledgerPruneJob, Scheduler, triggerJob } from './schedules';
 
 export interface BridgePorts {
   source: JobSource;
@@ -23,6 +30,12 @@ export interface BridgePorts {
   store: ArtifactStore;
   /** Durable job ledger (SQLite in the data dir); closed by `stop()`. */
   ledger: JobLedger;
+  /** StartPipelineExecution, for schedules (and webhook routes) that start pipelines. */
+  starter?: PipelineStarter;
+  /** Schedule runs and liveness (the ledger file); absent → kept in memory, so missed runs are not detected. Closed by `stop()`. */
+  scheduleStore?: ScheduleStore;
+  /** Webhook delivery records and dedupe (the ledger file); absent → kept in memory, so redeliveries after a restart are not recognised. Closed by `stop()`. */
+  deliveryStore?: DeliveryStore;
 }
 
 export interface BridgeDeps {
@@ -44,7 +57,16 @@ export class Bridge {
   private readonly clock: Clock;
   private readonly redactor: Redactor;
   private worker: JobWorker | undefined;
-  private pruneTask: ReturnType<typeof createLedgerPruneTask> | undefined;
+  /** Shared status rounds of every followed build; Jenkins notifications make builds due here. */
+  private watch: BuildWatch | undefined;
+  /** Configured schedules and the ledger pruning (housekeeping), on node-cron. */
+  readonly scheduler: Scheduler;
+  private readonly scheduleStore: ScheduleStore;
+  private readonly deliveryStore: DeliveryStore;
+  /** Source-control webhooks: verify, record, route (the HTTP routes call it). */
+  readonly webhookIntake: WebhookIntake;
+  /** Triggers the targets of accepted webhook deliveries, and resumes pending ones at start. */
+  readonly webhookDispatcher: TriggerDispatcher;
   private stopping: Promise<void> | undefined;
   private _url: string | undefined;
 
@@ -58,6 +80,10 @@ export class Bridge {
     this.redactor.addSecret(config.jenkins.apiToken);
     this.redactor.addSecret(config.aws.secretAccessKey);
     this.redactor.addSecret(config.aws.sessionToken);
+    for (const secret of [config.webhooks.github.secret, config.webhooks.gitlab.token, config.webhooks.bitbucket.secret, config.webhooks.jenkins.token, config.events.codepipelineToken]) {
+      this.redactor.addSecret(secret);
+    }
+    for (const source of Object.values(config.webhooks.generic)) this.redactor.addSecret(source.secret);
     this.tokens = new ArtifactTokens(loadOrCreateTokenSecret(config.dataDir, config.artifacts.tokenSecret));
     this.readiness = new Readiness(
       [
@@ -67,7 +93,37 @@ export class Bridge {
       this.clock,
       deps.logger.child({ component: 'readiness' }),
     );
-    const app = createApp({ readiness: this.readiness, active: this.active, tokens: this.tokens, store: ports.store, logger: deps.logger.child({ component: 'http' }) });
+    this.scheduleStore = ports.scheduleStore ?? new SqliteScheduleStore({ file: ':memory:' }, deps.logger);
+    this.deliveryStore = ports.deliveryStore ?? new SqliteDeliveryStore({ file: ':memory:' }, deps.logger);
+    ({ intake: this.webhookIntake, dispatcher: this.webhookDispatcher } = createWebhookDelivery(config.webhooks, {
+      store: this.deliveryStore,
+      runner: ports.runner,
+      starter: ports.starter,
+      clock: this.clock,
+      logger: deps.logger,
+      redact: (text) => this.redactor.redactString(text),
+    }));
+    this.scheduler = new Scheduler(
+      [
+        ledgerPruneJob({ ledger: ports.ledger, scheduleStore: this.scheduleStore, deliveries: this.deliveryStore, cron: config.ledger.pruneCron, maxAgeMs: config.ledger.retentionMs, keep: config.ledger.keep, clock: this.clock, logger: deps.logger }),
+        ...config.schedules.map((schedule) => triggerJob(schedule, { runner: ports.runner, starter: ports.starter, retry: config.worker.retry, clock: this.clock, logger: deps.logger })),
+      ],
+      { store: this.scheduleStore, clock: this.clock, logger: deps.logger },
+    );
+    const app = createApp({
+      readiness: this.readiness,
+      active: this.active,
+      tokens: this.tokens,
+      store: ports.store,
+      logger: deps.logger.child({ component: 'http' }),
+      schedules: this.scheduler,
+      webhooks: config.webhooks,
+      notices: { notice: (n) => this.onBuildNotice(n) },
+      codepipelineEvents: { token: config.events.codepipelineToken, actionType: config.actionType },
+      // Read at call time: the worker exists only once start() ran.
+      wakeWorker: (reason) => this.worker?.wake(reason),
+      webhookIntake: this.webhookIntake,
+    });
     this.http = new HttpServer(app, config.http.host, config.http.port);
   }
 
@@ -86,8 +142,10 @@ export class Bridge {
     const address = await this.http.start();
     const localHost = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
     this._url = (config.http.publicUrl ?? `http://${localHost}:${address.port}`).replace(/\/+$/, '');
+    this.watch = new BuildWatch(ports.runner, this.clock, { statusIntervalMs: config.worker.statusIntervalMs }, deps.logger.child({ component: 'build-watch' }));
     const jobRunner = new JobRunner({
       ...ports,
+      watch: this.watch,
       clock: this.clock,
       logger: deps.logger.child({ component: 'job' }),
       active: this.active,
@@ -112,14 +170,11 @@ export class Bridge {
       logger: deps.logger.child({ component: 'worker' }),
       settings: config.worker,
     });
-    this.pruneTask = createLedgerPruneTask(
-      ports.ledger,
-      { cron: config.ledger.pruneCron, maxAgeMs: config.ledger.retentionMs, keep: config.ledger.keep, timezone: 'UTC' },
-      deps.logger.child({ component: 'ledger' }),
-    );
     this.readiness.start();
     this.worker.start();
-    this.pruneTask.start();
+    this.scheduler.start();
+    // Targets recorded pending by a previous run (crash, or stop during a Jenkins outage).
+    this.webhookDispatcher.resume();
     deps.logger.info('pipeline-bridge started', {
       actionType: config.actionType,
       http: `${address.address}:${address.port}`,
@@ -133,11 +188,15 @@ export class Bridge {
   stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopping ??= (async () => {
       this.readiness.setDraining();
-      this.pruneTask?.stop();
+      await this.scheduler.stop();
       await this.worker?.close(options);
+      this.watch?.close();
       this.readiness.stop();
       await this.http.stop();
+      await this.webhookDispatcher.close();
       this.ports.ledger.close();
+      this.scheduleStore.close();
+      this.deliveryStore.close();
       this.deps.logger.info('pipeline-bridge stopped');
     })();
     return this.stopping;
@@ -146,5 +205,12 @@ export class Bridge {
   /** Second signal: abort running jobs now (each still reports its failure). */
   forceStop(): void {
     this.worker?.abortJobs('forced shutdown');
+  }
+
+  /** A Jenkins build notification arrived (POST /webhooks/jenkins, already authenticated). */
+  /** A Jenkins notification: the named build is looked at now (before start or after stop: dropped). */
+  private onBuildNotice(notice: BuildNotice): void {
+    this.deps.logger.debug('build notice', { project: notice.project, buildNumber: notice.buildNumber, queueId: notice.queueId, phase: notice.phase });
+    this.watch?.notice(notice);
   }
 }

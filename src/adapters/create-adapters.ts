@@ -1,14 +1,28 @@
 import type { BridgeConfig } from '../config/schema';
 import type { Logger } from '../ports/logger';
 import type { BridgePorts } from '../bridge';
-import { CodePipelineJobSource } from './codepipeline';
+import { CodePipelineJobSource, CodePipelinePipelineStarter, type CodePipelineClientOptions } from './codepipeline';
 import { createJenkinsBuildRunner } from './jenkins';
 import { S3ArtifactStore } from './s3';
-import { SqliteJobLedger } from './sqlite';
+import { SqliteDeliveryStore, SqliteJobLedger, SqliteScheduleStore } from './sqlite';
 import path from 'node:path';
 
 /** Builds the real adapters from the config: one per external system, each owning its client. */
 export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): BridgePorts {
+  // The bridge's own CodePipeline identity and endpoint, for the job source and the pipeline starter alike.
+  const codepipelineClient: CodePipelineClientOptions = {
+    region: config.aws.region,
+    ...(config.aws.codepipelineEndpoint ? { endpoint: config.aws.codepipelineEndpoint } : {}),
+    ...(config.aws.accessKeyId && config.aws.secretAccessKey
+      ? {
+          credentials: {
+            accessKeyId: config.aws.accessKeyId,
+            secretAccessKey: config.aws.secretAccessKey,
+            ...(config.aws.sessionToken ? { sessionToken: config.aws.sessionToken } : {}),
+          },
+        }
+      : {}),
+  };
   return {
     source: new CodePipelineJobSource(
       {
@@ -49,5 +63,9 @@ export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): 
       logger.child({ component: 's3' }),
     ),
     ledger: new SqliteJobLedger({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'ledger' })),
+    starter: new CodePipelinePipelineStarter(codepipelineClient, logger.child({ component: 'codepipeline' })),
+    // Same file as the ledger (its own tables and connection): one data dir holds all durable state.
+    scheduleStore: new SqliteScheduleStore({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'schedules' })),
+    deliveryStore: new SqliteDeliveryStore({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'webhooks' })),
   };
 }

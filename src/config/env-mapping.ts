@@ -29,6 +29,13 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'BRIDGE_PUBLIC_URL', path: ['http', 'publicUrl'], type: 'string' },
   { env: 'BRIDGE_ARTIFACT_TOKEN_SECRET', path: ['artifacts', 'tokenSecret'], type: 'string' },
   { env: 'BRIDGE_DATA_DIR', path: ['dataDir'], type: 'string' },
+  { env: 'BRIDGE_WEBHOOK_GITHUB_SECRET', path: ['webhooks', 'github', 'secret'], type: 'string' },
+  { env: 'BRIDGE_WEBHOOK_GITLAB_TOKEN', path: ['webhooks', 'gitlab', 'token'], type: 'string' },
+  { env: 'BRIDGE_WEBHOOK_BITBUCKET_SECRET', path: ['webhooks', 'bitbucket', 'secret'], type: 'string' },
+  { env: 'BRIDGE_WEBHOOK_JENKINS_TOKEN', path: ['webhooks', 'jenkins', 'token'], type: 'string' },
+  { env: 'BRIDGE_WEBHOOK_MAX_BODY_BYTES', path: ['webhooks', 'maxBodyBytes'], type: 'int' },
+  { env: 'BRIDGE_WEBHOOK_RATE_LIMIT_PER_MINUTE', path: ['webhooks', 'rateLimit', 'perMinute'], type: 'int' },
+  { env: 'BRIDGE_EVENTS_TOKEN', path: ['events', 'codepipelineToken'], type: 'string' },
   { env: 'BRIDGE_LOG_LEVEL', path: ['log', 'level'], type: 'string' },
   { env: 'BRIDGE_LOG_FORMAT', path: ['log', 'format'], type: 'string' },
   // The SDK's standard names; read here too so the endpoints are visible in one validated config.

@@ -47,6 +47,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     setPath(tree, binding.path, convert(binding, raw));
     origins.set(binding.path.join('.'), binding.env);
   }
+  tree = resolveGenericSecrets(tree, env, origins);
 
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {
@@ -98,13 +99,39 @@ function convert(binding: EnvBinding, raw: string): unknown {
 
 function describeIssues(error: ZodError, origins: Map<string, string>, tree: Tree): string[] {
   return error.issues.map((issue) => {
-    const key = issue.path.map(String).join('.') || '(root)';
-    const origin = origins.get(issue.path.slice(0, 2).map(String).join('.')) ?? origins.get(key);
+    const dotted = issue.path.map(String).join('.');
+    const key = displayKey(issue.path) || '(root)';
+    const origin = origins.get(issue.path.slice(0, 2).map(String).join('.')) ?? origins.get(dotted);
     const from = origin ? ` (from ${origin})` : '';
-    if (issue.code === 'invalid_type' && valueAt(tree, issue.path) === undefined) return `${key}: is required${hintFor(key)}`;
+    if (issue.code === 'invalid_type' && valueAt(tree, issue.path) === undefined) return `${key}: is required${hintFor(dotted)}`;
     if (issue.code === 'unrecognized_keys') return `${key === '(root)' ? '' : key + ': '}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     return `${key}${from}: ${issue.message}`;
   });
+}
+
+/** `webhooks.routes[1].match.branches`: array indexes in brackets, as people write them. */
+function displayKey(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${String(seg)}` : String(seg)), '');
+}
+
+/**
+ * `webhooks.generic.<name>.secretEnv: NAME` → `secret` from env NAME (modules never read the
+ * environment). Copies instead of mutating: the tree may share objects with `overrides`. An unset
+ * variable, or `secret` given too, is left for the schema to report against `secretEnv`.
+ */
+function resolveGenericSecrets(tree: Tree, env: Env, origins: Map<string, string>): Tree {
+  const webhooks = tree.webhooks;
+  if (!isPlainObject(webhooks) || !isPlainObject(webhooks.generic)) return tree;
+  const generic: Tree = { ...webhooks.generic };
+  for (const [name, source] of Object.entries(generic)) {
+    if (!isPlainObject(source) || typeof source.secretEnv !== 'string' || source.secret !== undefined) continue;
+    const value = env[source.secretEnv];
+    if (value === undefined || value === '') continue;
+    const { secretEnv, ...rest } = source;
+    generic[name] = { ...rest, secret: value };
+    origins.set(`webhooks.generic.${name}.secret`, secretEnv);
+  }
+  return { ...tree, webhooks: { ...webhooks, generic } };
 }
 
 function valueAt(tree: Tree, keys: readonly PropertyKey[]): unknown {

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { schedulesSchema } from '../schedules/schedule-config';
+import { genericSourcesSchema } from '../webhooks/sources/generic-source-config';
+import { webhookRoutesSchema } from '../webhooks/routing/route-config';
+import { checkWebhookRouting } from '../webhooks/routing/validate-webhook-config';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -112,6 +116,61 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Inbound HTTP triggers. A source without its secret answers 404 (closed, not open to anyone).
+     * Secrets belong in the environment (BRIDGE_WEBHOOK_*), not in the config file.
+     */
+    webhooks: z
+      .object({
+        /** Largest accepted body (GitHub sends up to 25 MB); larger → 413. */
+        maxBodyBytes: positiveInt.default(10 * 1024 * 1024),
+        github: z.object({ secret: z.string().min(1).optional() }).strict().prefault({}),
+        gitlab: z.object({ token: z.string().min(1).optional() }).strict().prefault({}),
+        bitbucket: z.object({ secret: z.string().min(1).optional() }).strict().prefault({}),
+        /** Jenkins Notification plugin: `?token=` or the password of HTTP Basic auth. */
+        jenkins: z.object({ token: z.string().min(1).optional() }).strict().prefault({}),
+        /** `webhooks.generic.<name>` → POST /webhooks/generic/<name> (secret, or secretEnv naming an env variable). */
+        generic: genericSourcesSchema.default({}),
+        /** Which deliveries start which Jenkins job or pipeline (src/webhooks/routing/route-config.ts, README "Webhooks"). */
+        routes: webhookRoutesSchema.default([]),
+        /**
+         * Requests per minute per source endpoint (a token bucket: bursts up to this many, refilled
+         * evenly); over it → 429 with Retry-After. 0 = no limit.
+         */
+        rateLimit: z.object({ perMinute: nonNegativeInt.default(120) }).strict().prefault({}),
+        /** Triggering the routed targets of accepted deliveries, after the 202. */
+        trigger: z
+          .object({
+            /** Trigger calls (Jenkins queue POSTs, StartPipelineExecution) in flight at once. */
+            concurrency: positiveInt.max(64).default(4),
+            /** Transient failures (Jenkins or CodePipeline down) are retried with backoff: by default 10 attempts over 2 to 4 minutes. */
+            retry: z
+              .object({
+                maxAttempts: positiveInt.max(50).default(10),
+                baseDelayMs: positiveInt.default(1 * SECOND),
+                maxDelayMs: positiveInt.default(1 * MINUTE),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .superRefine(checkWebhookRouting)
+      .prefault({}),
+    events: z
+      .object({
+        /**
+         * EventBridge "CodePipeline Action Execution State Change" (API destination) → an immediate
+         * PollForJobs. Bearer token or Basic password of the EventBridge connection; absent → 404.
+         */
+        codepipelineToken: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Cron-driven Jenkins builds and pipeline starts (src/schedules/schedule-config.ts, README "Scheduled triggers"). */
+    schedules: schedulesSchema.default([]),
     dataDir: z.string().min(1).default('./.data'),
     ledger: z
       .object({

@@ -72,6 +72,13 @@ export function isAbortError(error: unknown): boolean {
   return name === 'AbortError' || code === 'ABORT_ERR';
 }
 
+/** The error an aborted wait rejects with (same shape as timers/promises'), the signal's reason as cause. */
+export function abortError(signal: AbortSignal): Error {
+  const error = new Error('The operation was aborted', { cause: signal.reason });
+  error.name = 'AbortError';
+  return error;
+}
+
 /** Network-level failures worth retrying, by Node/undici error code. */
 export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startLocalCodePipeline, type LocalCodePipeline } from './codepipeline';
-import { startJenkinsSimulator, type JenkinsSimulator, type SimJobDefinition } from './jenkins';
+import { startLocalCodePipeline, type EventDeliveryOptions, type EventTarget, type LocalCodePipeline } from './codepipeline';
+import { startJenkinsSimulator, type JenkinsSimulator, type SimJobDefinition, type SimNotificationEndpoint } from './jenkins';
 import { startLocalS3, type LocalS3 } from './s3';
 import { zipBuffer } from './zip-buffer';
 
@@ -19,7 +19,19 @@ export interface LocalStackOptions {
   continuationDelayMs?: number;
   jenkinsQuietPeriodMs?: number;
   jenkinsExecutors?: number;
+  /**
+   * Notification plugin endpoints on every simulated job (e.g. the bridge's
+   * `/webhooks/jenkins?token=…`). Set later with `stack.jenkins.setNotificationEndpoints()` when
+   * the bridge's port is only known after it starts.
+   */
+  jenkinsNotifications?: SimNotificationEndpoint[];
   actionType?: { category: string; provider: string; version: string };
+  /**
+   * EventBridge-like "CodePipeline Action Execution State Change" deliveries from the local
+   * CodePipeline to API-destination targets (e.g. a bridge's POST /events/codepipeline). Targets
+   * can also be set later with `codepipeline.setEventTargets` (once the bridge's port is known).
+   */
+  codepipelineEvents?: { targets?: EventTarget[]; delivery?: EventDeliveryOptions };
 }
 
 export interface SubmitJobInput {
@@ -69,6 +81,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentialsTtlMs: ttl,
       ...(options.ackTimeoutMs !== undefined ? { ackTimeoutMs: options.ackTimeoutMs } : {}),
       ...(options.continuationDelayMs !== undefined ? { continuationDelayMs: options.continuationDelayMs } : {}),
+      ...(options.codepipelineEvents?.targets ? { eventTargets: options.codepipelineEvents.targets } : {}),
+      ...(options.codepipelineEvents?.delivery ? { eventDelivery: options.codepipelineEvents.delivery } : {}),
       issueCredentials: () => {
         const credentials = {
           accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -86,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       users: [{ user: LOCAL_JENKINS_USER, apiToken: jenkinsToken }],
       ...(options.jenkinsQuietPeriodMs !== undefined ? { quietPeriodMs: options.jenkinsQuietPeriodMs } : {}),
       ...(options.jenkinsExecutors !== undefined ? { executors: options.jenkinsExecutors } : {}),
+      ...(options.jenkinsNotifications ? { notificationEndpoints: options.jenkinsNotifications } : {}),
       jobs: options.jenkinsJobs ?? [],
     });
     codepipeline.createActionType({

@@ -28,6 +28,8 @@ export type BuildObservation =
       result: BuildResult;
       startedAt?: number;
       durationMs: number;
+      /** The result and artifacts are final, but the console log is still being written. */
+      logOpen?: boolean;
     }
   /** The build (or queue item) can no longer be found. */
   | { state: 'missing'; ref: BuildRef; reason: string };
@@ -39,6 +41,12 @@ export interface ProjectInfo {
   parameters: string[];
   buildable: boolean;
   url?: string;
+}
+
+/** One build to look at in a batched observation, with the correlation that finds it without a queue id. */
+export interface ObserveRequest {
+  ref: BuildRef;
+  correlation: { name: string; value: string };
 }
 
 export interface BuildArtifactFile {
@@ -62,6 +70,14 @@ export interface BuildRunner {
    * `correlation` (name/value of a unique parameter) lets it find the build when the queue item expired.
    */
   observe(ref: BuildRef, correlation: { name: string; value: string }, signal?: AbortSignal): Promise<BuildObservation>;
+  /**
+   * Observations of many builds in as few requests as the runner allows, so status checks cost the
+   * same for 1 or 1,000 followed builds (Jenkins: one build-list read per job plus one queue read per
+   * call, single reads only for items that changed phase; CodeBuild: BatchGetBuilds). Results are in
+   * the order of `requests`; one item's failure rejects only that item. Throws (rejecting every item)
+   * only when the whole call failed, e.g. the signal aborted.
+   */
+  observeMany(requests: readonly ObserveRequest[], signal?: AbortSignal): Promise<PromiseSettledResult<BuildObservation>[]>;
   listArtifacts(ref: BuildRef & { buildNumber: number }, signal?: AbortSignal): Promise<BuildArtifactFile[]>;
   openArtifact(ref: BuildRef & { buildNumber: number }, path: string, signal?: AbortSignal): Promise<Readable>;
   /** Last `maxBytes` bytes of the console log, decoded as UTF-8 (lossy), annotations stripped. */

@@ -41,9 +41,15 @@ export type LedgerPatch = Partial<Pick<LedgerEntry, 'project' | 'queueId' | 'bui
 
 /**
  * Durable record of the jobs this bridge owns. Writes are synchronous and transactional: when a
- * call returns, the row is on disk (survives kill -9). A state never moves backwards.
+ * call returns, the row survives kill -9 (it is in the OS's hands). `sync()` is the barrier for
+ * power loss: once it resolves, every write made before the call is on the disk. Callers await it
+ * before a side effect the write protects (acknowledge, trigger, result report); concurrent calls
+ * share one disk flush (group commit), so the flush never runs once per write on the event loop.
+ * A state never moves backwards.
  */
 export interface JobLedger {
+  /** Resolves once every write made before this call is on stable storage. */
+  sync(): Promise<void>;
   /**
    * Records a job just received from PollForJobs, in state `received`, before it is acknowledged.
    * An existing entry in `received` or `abandoned` is replaced (CodePipeline offered the job again,

@@ -45,6 +45,8 @@ export interface WorkerStats {
   pollErrors: number;
   /** Polls skipped because a dependency (Jenkins) is down: no job is taken that cannot start. */
   pollsHeld: number;
+  /** `wake()` calls accepted (EventBridge "job queued" events); bursts coalesce into fewer polls. */
+  wakes: number;
 }
 
 export interface WorkerDeps {
@@ -66,12 +68,24 @@ const HOLD_RECHECK_MS = 1_000;
 export class JobWorker {
   private _state: WorkerState = 'idle';
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Jobs this process is handling, with the newest nonce CodePipeline gave for each. A job can be
+   * offered again (new nonce) while its first acknowledge is still being retried: the re-offer is
+   * folded into the running handler, whose next acknowledge attempt uses the newest nonce, instead of
+   * racing a second handler for the same job.
+   */
+  private readonly handling = new Map<string, { nonce: string | undefined }>();
   private readonly pollAbort = new AbortController();
   private readonly handoff = new AbortController();
   private readonly jobAbort = new AbortController();
   private loopDone: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Resolves `waitForSlot()` (a job settled, or shutdown). */
+  private slotFreed: (() => void) | undefined;
+  /** A wake() that no poll has started since: the next poll serves it, whenever it starts. */
+  private wakePending = false;
+  /** Aborts the idle wait between polls; only that wait (never an error backoff or the readiness hold). */
+  private idleWait: AbortController | undefined;
   private projectCursor = 0;
   readonly stats: WorkerStats = {
     polls: 0,
@@ -86,6 +100,7 @@ export class JobWorker {
     unreported: 0,
     pollErrors: 0,
     pollsHeld: 0,
+    wakes: 0,
   };
 
   constructor(private readonly deps: WorkerDeps) {
@@ -130,6 +145,30 @@ export class JobWorker {
     return this.closing;
   }
 
+  /**
+   * Poll now: something says a job was just queued for this action type (an EventBridge
+   * "CodePipeline Action Execution State Change" STARTED event). PollForJobs is not a long poll, so
+   * without this a job that arrives after a quiet spell waits for the next idle tick (up to
+   * `pollIntervalMs`); the idle cadence stays the fallback for lost or late events.
+   * - Idle wait between polls: cut short, the poll starts at once.
+   * - Poll in flight: one more poll right after it (the job may have been queued after that poll
+   *   read the queue).
+   * - A burst coalesces: any poll that starts after a wake serves it, so N wakes while a poll runs
+   *   cost one extra poll, and N wakes during the idle wait cost one.
+   * - Capacity and the readiness hold still apply: a full or held worker polls as soon as it may,
+   *   as it would anyway. An error backoff is not cut short (events must not defeat throttling).
+   * - An empty woken poll restarts the fast cadence (min interval, doubling back to the idle
+   *   interval): the event may have overtaken the job becoming pollable.
+   * No-op unless running (before start, and once close() began).
+   */
+  wake(reason: string): void {
+    if (this._state !== 'running' || this.pollAbort.signal.aborted) return;
+    this.stats.wakes++;
+    this.wakePending = true;
+    this.deps.logger.debug('poll requested', { reason, idle: this.idleWait !== undefined });
+    this.idleWait?.abort();
+  }
+
   /** Second phase now: abort every in-flight job without waiting for the grace period. */
   abortJobs(reason = 'forced shutdown'): void {
     this.handoff.abort();
@@ -145,7 +184,7 @@ export class JobWorker {
     this._state = 'draining';
     this.pollAbort.abort();
     this.handoff.abort();
-    this.wake?.();
+    this.slotFreed?.();
     await this.loopDone;
     if (this.inFlight.size > 0) {
       log.info('handing over in-flight jobs', { jobs: this.inFlight.size, graceMs });
@@ -190,6 +229,9 @@ export class JobWorker {
       if (held) logger.info('taking jobs again');
       held = false;
       let received = 0;
+      // This poll serves every wake so far; a wake arriving while it runs asks for one more.
+      const woken = this.wakePending;
+      this.wakePending = false;
       try {
         received = await this.pollOnce(free, signal);
         errors = 0;
@@ -202,11 +244,13 @@ export class JobWorker {
         await this.sleep(delay, signal);
         continue;
       }
-      // Adaptive cadence: poll again soon while jobs arrive; double the wait while idle, capped.
-      if (received > 0) idleDelay = settings.minPollIntervalMs;
+      // Adaptive cadence: poll again soon while jobs arrive (or were announced by a wake); double
+      // the wait while idle, capped.
+      if (received > 0 || woken) idleDelay = settings.minPollIntervalMs;
       const delay = received > 0 ? settings.minPollIntervalMs : idleDelay;
       if (received === 0) idleDelay = Math.min(settings.pollIntervalMs, Math.max(100, idleDelay * 2));
-      if (delay > 0) await this.sleep(delay, signal);
+      if (this.wakePending) continue;
+      if (delay > 0) await this.idleSleep(delay, signal);
     }
   }
 
@@ -233,27 +277,49 @@ export class JobWorker {
     this.inFlight.add(task);
     void task.finally(() => {
       this.inFlight.delete(task);
-      this.wake?.();
+      this.slotFreed?.();
     });
   }
 
   /** Record (ledger), acknowledge, run only what we own. Nothing happens before the ledger write. */
   private async handle(job: PipelineJob): Promise<void> {
     const log = this.deps.logger.child({ jobId: job.id, pipeline: job.pipeline.pipelineName });
-    let entry: LedgerEntry;
+    const current = this.handling.get(job.id);
+    if (current) {
+      log.info('job offered again while this process still handles it; the newest nonce replaces the old one');
+      current.nonce = job.nonce;
+      try {
+        this.deps.ledger.begin(job, this.deps.clock.now()); // keeps the newest nonce for a resume
+      } catch (error) {
+        log.warn('could not record the new nonce in the ledger', { error });
+      }
+      return;
+    }
+    const state = { nonce: job.nonce };
+    this.handling.set(job.id, state);
     try {
-      entry = this.deps.ledger.begin(job, this.deps.clock.now());
+      let entry: LedgerEntry;
+      try {
+        entry = this.deps.ledger.begin(job, this.deps.clock.now());
+        await this.deps.ledger.sync(); // on disk before the acknowledge makes the job ours
+      } catch (error) {
+        // Without a durable record the job is not crash-safe: leave it to CodePipeline's re-offer.
+        log.error('could not record the job in the ledger; not acknowledging it', { error });
+        return;
+      }
+      if (entry.state !== 'received') {
+        // Offered again while the ledger already has it past the acknowledge: resume from there.
+        await this.execute(job, entry, log);
+        return;
+      }
+      await this.acknowledgeAndRun(job, () => state.nonce, entry, log);
     } catch (error) {
-      // Without a durable record the job is not crash-safe: leave it to CodePipeline's re-offer.
-      log.error('could not record the job in the ledger; not acknowledging it', { error });
-      return;
+      // Every path above handles its own failures; reaching here is a bug, but must not become an
+      // unhandled rejection that leaves the job without a handler.
+      log.error('job handling failed', { error });
+    } finally {
+      this.handling.delete(job.id);
     }
-    if (entry.state !== 'received') {
-      // Offered again while the ledger already has it past the acknowledge: resume from there.
-      await this.execute(job, entry, log);
-      return;
-    }
-    await this.acknowledgeAndRun(job, job.nonce, entry, log);
   }
 
   /** A job a previous process left unfinished: acknowledge it again or refresh it, then resume. */
@@ -262,7 +328,7 @@ export class JobWorker {
     this.stats.resumed++;
     log.info('resuming a job left unfinished by a previous process');
     if (entry.state === 'received') {
-      await this.acknowledgeAndRun(entry.job, entry.job.nonce, entry, log);
+      await this.acknowledgeAndRun(entry.job, () => entry.job.nonce, entry, log);
       return;
     }
     let job: PipelineJob;
@@ -283,13 +349,24 @@ export class JobWorker {
     await this.execute(job, entry, log);
   }
 
-  private async acknowledgeAndRun(job: PipelineJob, nonce: string | undefined, entry: LedgerEntry, log: Logger): Promise<void> {
+  /** `nonce()` is read at each attempt: a re-offer of the job while this runs brings a newer one. */
+  private async acknowledgeAndRun(job: PipelineJob, nonce: () => string | undefined, entry: LedgerEntry, log: Logger): Promise<void> {
     const { source, settings, clock, ledger } = this.deps;
     const signal = this.jobAbort.signal;
     let ack: AckOutcome;
     try {
-      if (!nonce) throw new Error('job without nonce');
-      ack = await withRetry(() => source.acknowledge(job.id, nonce, signal), { policy: settings.retry, clock, signal });
+      // A nonce refused because a re-offer replaced it meanwhile: acknowledge with the new one.
+      for (let used: string | undefined; ; ) {
+        ack = await withRetry(
+          () => {
+            used = nonce();
+            if (!used) throw new Error('job without nonce');
+            return source.acknowledge(job.id, used, signal);
+          },
+          { policy: settings.retry, clock, signal },
+        );
+        if (ack.kind === 'owned' || nonce() === used) break;
+      }
     } catch (error) {
       // Nothing was started; CodePipeline offers the job again once its acknowledge window passes.
       log.warn('could not acknowledge the job; CodePipeline will offer it again', { error });
@@ -322,12 +399,27 @@ export class JobWorker {
 
   private waitForSlot(): Promise<void> {
     return new Promise((resolve) => {
-      this.wake = () => {
-        this.wake = undefined;
+      this.slotFreed = () => {
+        this.slotFreed = undefined;
         resolve();
       };
-      if (this.pollAbort.signal.aborted) this.wake();
+      if (this.pollAbort.signal.aborted) this.slotFreed();
     });
+  }
+
+  /** The wait between polls: ends early on shutdown or on wake(). */
+  private async idleSleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const wait = new AbortController();
+    const onAbort = () => wait.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.idleWait = wait;
+    try {
+      await this.sleep(ms, wait.signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.idleWait = undefined;
+    }
   }
 
   private async sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { BuildArtifactFile, BuildObservation, BuildRef, BuildResult, BuildRunner, ProjectInfo } from '../../src/ports/build-runner';
+import type { BuildArtifactFile, BuildObservation, BuildRef, BuildResult, BuildRunner, ObserveRequest, ProjectInfo } from '../../src/ports/build-runner';
 import { PermanentError, TransientError } from '../../src/core/errors';
 import { REQUIRED_PARAMETERS } from '../../src/core/jobs/build-parameters';
 
@@ -12,6 +12,10 @@ export interface FakeProject {
   result?: BuildResult;
   artifacts?: Record<string, string | Buffer>;
   log?: string;
+  /** Completed observations that still say the console log is open (POST_PRODUCTION). */
+  logOpenPolls?: number;
+  /** What logTail answers while the log is open (the end is not written yet). */
+  partialLog?: string;
 }
 
 interface FakeBuild {
@@ -21,6 +25,7 @@ interface FakeBuild {
   parameters: Record<string, string>;
   polls: number;
   stopped: boolean;
+  logOpen?: boolean;
 }
 
 /** In-memory BuildRunner: scripted projects, builds advance one state per observe(). */
@@ -32,6 +37,8 @@ export class FakeBuildRunner implements BuildRunner {
   private nextQueueId = 100;
   /** Triggers that queue the build and then fail as if the response was lost (connection reset). */
   loseTriggerResponses = 0;
+  /** observeMany calls so far (status rounds). */
+  batches = 0;
 
   define(name: string, project: FakeProject = {}): this {
     this.projects.set(name, { parameters: [...REQUIRED_PARAMETERS], buildable: true, result: 'SUCCESS', ...project });
@@ -80,7 +87,20 @@ export class FakeBuildRunner implements BuildRunner {
     if (build.stopped) return { state: 'completed', ref: { ...base, buildNumber: build.number }, result: 'ABORTED', durationMs: 10 };
     if (build.polls <= queued) return { state: 'queued', ref: base, why: 'Waiting for next available executor' };
     if (build.polls <= queued + running) return { state: 'running', ref: { ...base, buildNumber: build.number, url: `http://jenkins/job/${build.project}/${build.number}/` }, startedAt: Date.now() - 500, estimatedDurationMs: 1000 };
-    return { state: 'completed', ref: { ...base, buildNumber: build.number, url: `http://jenkins/job/${build.project}/${build.number}/` }, result: p.result ?? 'SUCCESS', durationMs: 1234 };
+    build.logOpen = build.polls <= queued + running + (p.logOpenPolls ?? 0);
+    return {
+      state: 'completed',
+      ref: { ...base, buildNumber: build.number, url: `http://jenkins/job/${build.project}/${build.number}/` },
+      result: p.result ?? 'SUCCESS',
+      durationMs: 1234,
+      ...(build.logOpen ? { logOpen: true } : {}),
+    };
+  }
+
+  /** One batched call (counted in `batches`), each item observed as `observe` would. */
+  async observeMany(requests: readonly ObserveRequest[]): Promise<PromiseSettledResult<BuildObservation>[]> {
+    this.batches++;
+    return Promise.allSettled(requests.map((r) => this.observe(r.ref, r.correlation)));
   }
 
   async listArtifacts(ref: BuildRef & { buildNumber: number }): Promise<BuildArtifactFile[]> {
@@ -98,7 +118,9 @@ export class FakeBuildRunner implements BuildRunner {
 
   async logTail(ref: BuildRef & { buildNumber: number }, maxBytes: number): Promise<string> {
     this.maybeFail('logTail');
-    const log = this.project(ref.project).log ?? '';
+    const p = this.project(ref.project);
+    const open = this.builds.find((b) => b.project === ref.project && b.number === ref.buildNumber)?.logOpen;
+    const log = (open ? p.partialLog : undefined) ?? p.log ?? '';
     return log.slice(-maxBytes);
   }
 

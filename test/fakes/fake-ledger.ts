@@ -11,6 +11,13 @@ export class FakeLedger implements JobLedger {
   /** Every state written, in order, per job: what a crash at each point would leave behind. */
   readonly history: { jobId: string; state: LedgerState }[] = [];
 
+  /** sync() calls so far (a test can check a side effect waited for one). */
+  syncs = 0;
+
+  async sync(): Promise<void> {
+    this.syncs++;
+  }
+
   begin(job: PipelineJob, now: number): LedgerEntry {
     const existing = this.entries.get(job.id);
     if (existing && existing.state !== 'received' && existing.state !== 'abandoned') return structuredClone(existing);

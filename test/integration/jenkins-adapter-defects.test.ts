@@ -191,12 +191,15 @@ describe('answers that are not what they seem', () => {
     expect(await rejection(runnerFor(jenkins.url).ping())).toBeInstanceOf(PermanentError);
   });
 
-  it('on Jenkins < 2.369 (no inProgress) waits for the progressive log to be complete', async () => {
+  it('on Jenkins < 2.369 (no inProgress) a failed build reports its log still open until the progressive log is complete', async () => {
     let more = true;
     const jenkins = await scripted((req, res) => {
       if (req.url?.startsWith('/job/app/3/api/json')) {
         // Freestyle at POST_PRODUCTION: building false, result set, log still being written.
         return json(res, { _class: 'hudson.model.FreeStyleBuild', building: false, duration: 1200, estimatedDuration: 1000, number: 3, queueId: 40, result: 'UNSTABLE', timestamp: 1_700_000_000_000, url: 'http://x/job/app/3/' });
+      }
+      if (req.url?.startsWith('/job/app/4/api/json')) {
+        return json(res, { _class: 'hudson.model.FreeStyleBuild', building: false, duration: 900, number: 4, queueId: 41, result: 'SUCCESS', timestamp: 1_700_000_000_000, url: 'http://x/job/app/4/' });
       }
       if (req.url === '/job/app/3/logText/progressiveText?start=0') {
         res.writeHead(200, { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Text-Size': '10', ...(more ? { 'X-More-Data': 'true' } : {}) });
@@ -206,15 +209,20 @@ describe('answers that are not what they seem', () => {
     });
     const runner = runnerFor(jenkins.url);
     const corr = { name: 'C', value: 'v' };
-    expect(await runner.observe({ project: 'app', buildNumber: 3 }, corr)).toMatchObject({ state: 'running', startedAt: 1_700_000_000_000, estimatedDurationMs: 1000 });
-    more = false;
-    expect(await runner.observe({ project: 'app', buildNumber: 3 }, corr)).toEqual({
+    const completed = {
       state: 'completed',
       ref: { project: 'app', buildNumber: 3, queueId: 40, url: 'http://x/job/app/3/' },
       result: 'UNSTABLE',
       startedAt: 1_700_000_000_000,
       durationMs: 1200,
-    });
+    };
+    // Result and artifacts are final at POST_PRODUCTION; only the log is still being written.
+    expect(await runner.observe({ project: 'app', buildNumber: 3 }, corr)).toEqual({ ...completed, logOpen: true });
+    more = false;
+    expect(await runner.observe({ project: 'app', buildNumber: 3 }, corr)).toEqual(completed);
+    // A success needs no log: no progressive-log read for it.
+    expect(await runner.observe({ project: 'app', buildNumber: 4 }, corr)).toMatchObject({ state: 'completed', result: 'SUCCESS' });
+    expect(jenkins.requests.filter((r) => r.url.includes('/job/app/4/logText'))).toHaveLength(0);
   });
 });
 

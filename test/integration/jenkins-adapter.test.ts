@@ -296,7 +296,8 @@ describe('logs and artifacts', () => {
 describe('failures', () => {
   it('maps a Jenkins that resets connections or answers 503 to TransientError', async () => {
     sim.setDown('reset');
-    const reset = await rejection(runner.describeProject('plain'));
+    // A job not described before: describeProject answers from its cache for 30 s.
+    const reset = await rejection(runner.describeProject('held'));
     expect(reset).toBeInstanceOf(TransientError);
     expect((reset as TransientError).system).toBe('jenkins');
     expect(await rejection(runner.trigger('plain', {}))).toBeInstanceOf(TransientError);

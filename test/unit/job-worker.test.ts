@@ -225,3 +225,42 @@ describe('JobWorker with a ledger left by a previous process', () => {
     expect(logger.entries.map((e) => e.message)).toEqual(expect.arrayContaining(['not taking jobs while a dependency is unreachable', 'taking jobs again']));
   });
 });
+
+describe('JobWorker: a job offered again while its acknowledge is retried', () => {
+  it('folds the re-offer into the running handler, acknowledges with the newest nonce and runs the job once', async () => {
+    let releaseFirstAck!: () => void;
+    const firstAckHeld = new Promise<void>((resolve) => (releaseFirstAck = resolve));
+    const noncesTried: string[] = [];
+    class SlowFirstAck extends FakeJobSource {
+      override async acknowledge(jobId: string, nonce: string) {
+        noncesTried.push(nonce);
+        if (noncesTried.length === 1) {
+          await firstAckHeld;
+          throw new TransientError('HTTP 503 on AcknowledgeJob', 'codepipeline');
+        }
+        return super.acknowledge(jobId, nonce);
+      }
+    }
+    const source = new SlowFirstAck();
+    const job = source.add();
+    const runs: string[] = [];
+    const { worker, ledger, logger } = makeWorker(source, async (j) => {
+      runs.push(j.id);
+      return { kind: 'succeeded', buildNumber: 1 };
+    });
+    worker.start();
+    await until(() => noncesTried.length === 1);
+    // The acknowledge window passed: CodePipeline offers the job again with a new nonce.
+    source.entries.get(job.id)!.status = 'Queued';
+    await until(() => source.entries.get(job.id)!.status === 'Dispatched');
+    const newest = source.entries.get(job.id)!.nonce!;
+    await until(() => logger.entries.some((e) => String(e.message).includes('offered again')));
+    releaseFirstAck();
+    await until(() => worker.stats.succeeded === 1);
+    await worker.close();
+    expect(runs).toEqual([job.id]);
+    expect(noncesTried[noncesTried.length - 1]).toBe(newest);
+    expect(ledger.get(job.id)!.state).not.toBe('abandoned');
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+});

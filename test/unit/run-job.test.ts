@@ -106,6 +106,19 @@ describe('JobRunner', () => {
     expect(failure.message.length).toBeLessThanOrEqual(5000);
   });
 
+  it('quotes the tail of a failed build once its console log closed (COMPLETED before FINALIZED); a success does not wait', async () => {
+    const h = coreHarness();
+    h.runner.define('app', { result: 'FAILURE', logOpenPolls: 2, partialLog: 'step 1\nstep 2', log: 'step 1\nstep 2\nFinished: FAILURE' });
+    h.runner.define('ok', { logOpenPolls: 5 });
+    const failing = h.source.add();
+    await runOne(h, failing);
+    expect(h.source.entries.get(failing.id)!.failure!.message).toContain('Finished: FAILURE');
+    const passing = h.source.add({ configuration: { ProjectName: 'ok' } });
+    expect((await runOne(h, passing)).kind).toBe('succeeded');
+    // Completed (log open) on its 2nd look: published at once, no look while the log closes.
+    expect(h.runner.builds.find((b) => b.project === 'ok')!.polls).toBe(2);
+  });
+
   it.each(['UNSTABLE', 'ABORTED'] as const)('fails a %s build with JobFailed', async (result) => {
     const h = coreHarness();
     h.runner.define('app', { result, log: 'x' });

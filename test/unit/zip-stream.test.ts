@@ -174,13 +174,27 @@ describe('createZipStream', () => {
     expect([...read.keys()]).toEqual(entries.map((e) => e.path));
     expect(read.get('f7.txt')?.data.toString()).toBe('content 7');
 
+    // Small sources opened ahead are read whole (and closed) at once; these are larger than the
+    // read-ahead budget, so they wait half-read, open, until the archive fails.
     const failure = new Error('boom');
+    const waitingAhead = Array.from({ length: 3 }, (_, i): ZipSourceEntry => ({
+      path: `ahead${i}.bin`,
+      open: async () => {
+        open++;
+        const source = lazySource(1024 * 1024);
+        source.once('close', () => {
+          open--;
+          if (!source.readableEnded) destroyed.push(`ahead${i}.bin`);
+        });
+        return source;
+      },
+    }));
     const failing = createZipStream(
       fromArray([
         { path: 'slow.bin', open: async () => { const s = lazySource(10 * 1024 * 1024); setTimeout(() => s.destroy(failure), 5); return s; } },
-        ...entries.slice(0, 3),
+        ...waitingAhead,
       ]),
-      { lookahead: 3 },
+      { lookahead: 3, readAheadBytes: 64 * 1024 },
     );
     const reading = collect(failing.stream);
     await expect(failing.done).rejects.toBe(failure);

@@ -1,12 +1,11 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { PermanentError } from '../../core/errors';
-import { jenkinsGet } from './jenkins-http';
+import { discardBody, jenkinsGet } from './jenkins-http';
 import type { JenkinsRequests } from './jenkins-requests';
 import { artifactUrlPath, buildPath } from './job-path';
 import { consoleTailText, readTail } from './log-tail';
 
-/** Body reads of a build over fetch: artifact files, the console log, the log's completeness. */
+/** Body reads of a build over streaming GETs: artifact files, the console log, the log's completeness. */
 
 /** `GET {build}/artifact/<path>` as a Node stream (bytes as archived; nothing buffered). */
 export async function openArtifactStream(
@@ -23,11 +22,10 @@ export async function openArtifactStream(
   const ctx = requests.context(`downloading artifact "${relativePath}" of build #${buildNumber} of "${project}"`);
   const res = await jenkinsGet(requests.settings, requests.url(`${buildPath(project, buildNumber)}artifact/${encoded}`), ctx, signal);
   if (res.status === 404) {
-    await res.body?.cancel().catch(() => undefined);
+    discardBody(res);
     throw new PermanentError(`Jenkins build #${buildNumber} of "${project}" has no artifact "${relativePath}"`);
   }
-  if (!res.body) return Readable.from([]);
-  return Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+  return res.body;
 }
 
 /** The last `maxBytes` of `consoleText`, streamed through a bounded buffer, cleaned for humans. */
@@ -41,23 +39,22 @@ export async function readLogTail(
   const ctx = requests.context(`reading the console log of build #${buildNumber} of "${project}"`);
   const res = await jenkinsGet(requests.settings, requests.url(`${buildPath(project, buildNumber)}consoleText`), ctx, signal);
   if (res.status === 404) {
-    await res.body?.cancel().catch(() => undefined);
+    discardBody(res);
     throw new PermanentError(`Jenkins build #${buildNumber} of "${project}" no longer exists (its console log is gone)`);
   }
-  if (!res.body) return '';
-  const { bytes, truncated } = await readTail(res.body as AsyncIterable<Uint8Array>, maxBytes);
+  const { bytes, truncated } = await readTail(res.body, maxBytes);
   return consoleTailText(bytes, truncated);
 }
 
 /**
  * Jenkins < 2.369 has no `inProgress`; `building` turns false at POST_PRODUCTION while the log is
  * still written. The progressive log says `X-More-Data: true` until it is complete. Only the
- * headers matter: the body is cancelled unread.
+ * headers matter: the body is discarded unread.
  */
 export async function isLogStillOpen(requests: JenkinsRequests, project: string, buildNumber: number, signal?: AbortSignal): Promise<boolean> {
   const ctx = requests.context(`checking whether the log of build #${buildNumber} of "${project}" is complete`);
   const res = await jenkinsGet(requests.settings, requests.url(`${buildPath(project, buildNumber)}logText/progressiveText?start=0`), ctx, signal);
-  const more = res.status !== 404 && res.headers.get('x-more-data') === 'true';
-  await res.body?.cancel().catch(() => undefined);
+  const more = res.status !== 404 && res.headers['x-more-data'] === 'true';
+  discardBody(res);
   return more;
 }

@@ -1,28 +1,20 @@
 import type { Readable } from 'node:stream';
 import { PermanentError, TransientError } from '../../core/errors';
 import { redactor } from '../../core/redact';
-import type {
-  BuildArtifactFile,
-  BuildObservation,
-  BuildRef,
-  BuildResult,
-  BuildRunner,
-  ProjectInfo,
-} from '../../ports/build-runner';
+import type { BuildArtifactFile, BuildObservation, BuildRef, BuildRunner, ObserveRequest, ProjectInfo } from '../../ports/build-runner';
 import type { Logger } from '../../ports/logger';
+import { BatchObserver } from './batch-observer';
 import { BuildLocator, type Correlation } from './build-lookup';
+import { BuildObserver, type StartedRef } from './build-observer';
 import { BuildStopper } from './build-stopper';
-import { isLogStillOpen, openArtifactStream, readLogTail } from './build-streams';
+import { openArtifactStream, readLogTail } from './build-streams';
 import { SYSTEM, errorForStatus, headersOf, statusOf, toBridgeError } from './jenkins-errors';
-import { ArtifactsJson, BuildJson, JobJson, QueueItemJson, RootJson, TREE } from './jenkins-json';
+import { ArtifactsJson, JobJson, RootJson, TREE } from './jenkins-json';
 import { compileJenkinsSettings, type JenkinsBuildRunnerOptions } from './jenkins-options';
 import { JenkinsRequests } from './jenkins-requests';
-import { buildPath, jobPath, jobSegments } from './job-path';
+import { jobPath, jobSegments } from './job-path';
+import { ProjectInfoCache } from './project-cache';
 import { queueIdFromLocation } from './queue-location';
-
-const RESULTS: ReadonlySet<string> = new Set<BuildResult>(['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED']);
-
-type StartedRef = BuildRef & { buildNumber: number };
 
 /**
  * BuildRunner over the Jenkins REST API with the `jenkins` client, user + API token.
@@ -34,12 +26,17 @@ type StartedRef = BuildRef & { buildNumber: number };
  *
  * Observe follows queue item → build (`executable.number`, never a guessed number) → end of build;
  * when the queue item expired (~5 min) it falls back to the job's builds by `queueId`, then by the
- * correlation parameter.
+ * correlation parameter (build-observer.ts). observeMany does the same for many builds with one
+ * list read per job plus one queue read (batch-observer.ts). describeProject answers are reused
+ * for a short TTL (project-cache.ts).
  */
 export class JenkinsBuildRunner implements BuildRunner {
   private readonly requests: JenkinsRequests;
   private readonly locator: BuildLocator;
   private readonly stopper: BuildStopper;
+  private readonly observer: BuildObserver;
+  private readonly batch: BatchObserver;
+  private readonly projects: ProjectInfoCache;
 
   constructor(
     options: JenkinsBuildRunnerOptions,
@@ -52,34 +49,31 @@ export class JenkinsBuildRunner implements BuildRunner {
     this.requests = new JenkinsRequests(settings, logger);
     this.locator = new BuildLocator(this.requests, logger);
     this.stopper = new BuildStopper(this.requests, this.locator, logger);
+    this.observer = new BuildObserver(this.requests, this.locator, logger);
+    this.projects = new ProjectInfoCache(settings.projectCacheTtlMs);
+    this.batch = new BatchObserver(this.requests, this.observer, logger, {
+      checkedName: (project) => this.checkedName(project),
+      jobMissing: (project) => this.projects.invalidate(project),
+    });
   }
 
   async describeProject(project: string, signal?: AbortSignal): Promise<ProjectInfo> {
     const name = this.checkedName(project);
-    const ctx = this.requests.context(`reading Jenkins job "${name}"`);
-    let body: unknown;
-    try {
-      body = await this.requests.run(signal, (client) => client.job.get({ name, tree: TREE.job }));
-    } catch (error) {
-      if (statusOf(error) === 404) throw this.jobNotFound(name, error);
-      throw toBridgeError(error, ctx);
-    }
-    const job = this.requests.parse(JobJson, body, ctx);
-    if (job.buildable === undefined) {
-      throw new PermanentError(
-        `Jenkins item "${name}" at ${this.jobUrl(name)} is not a buildable job (${job._class ?? 'a folder'})`,
-        'ConfigurationError',
-      );
-    }
-    const parameters = new Set<string>();
-    for (const property of job.property ?? []) {
-      for (const definition of property?.parameterDefinitions ?? []) parameters.add(definition.name);
-    }
-    return { name: job.fullName ?? name, parameters: [...parameters], buildable: job.buildable, url: job.url ?? this.jobUrl(name) };
+    return this.projects.get(name, (shared) => this.readProject(name, shared), signal);
   }
 
   async trigger(project: string, parameters: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<BuildRef> {
     const name = this.checkedName(project);
+    try {
+      return await this.queueBuild(name, parameters, signal);
+    } catch (error) {
+      // The job changed under us (deleted, disabled, parameters removed): describe it afresh.
+      if (error instanceof PermanentError && error.failureType === 'ConfigurationError') this.projects.invalidate(name);
+      throw error;
+    }
+  }
+
+  private async queueBuild(name: string, parameters: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<BuildRef> {
     const ctx = this.requests.context(`triggering Jenkins job "${name}"`);
     const withParameters = Object.keys(parameters).length > 0;
     let status: number;
@@ -108,31 +102,17 @@ export class JenkinsBuildRunner implements BuildRunner {
     if (status === 303) {
       this.logger.warn('Jenkins folded the trigger into an identical queued item (303 See Other)', { project: name, queueId });
     } else {
-      this.logger.info('Jenkins build queued', { project: name, queueId, parameters: Object.keys(parameters) });
+      this.logger.debug('Jenkins build queued', { project: name, queueId, parameters: Object.keys(parameters) });
     }
     return ref;
   }
 
   async observe(ref: BuildRef, correlation: Correlation, signal?: AbortSignal): Promise<BuildObservation> {
-    const project = this.checkedName(ref.project);
-    if (ref.buildNumber !== undefined) return this.observeBuild({ ...ref, project, buildNumber: ref.buildNumber }, signal);
-    if (ref.queueId !== undefined) return this.observeQueueItem({ ...ref, project }, ref.queueId, correlation, signal);
-    // No queue id: a trigger whose answer was lost. A queued item first, then the builds: an item that
-    // leaves the queue between the two reads already has its Run when the builds are read.
-    const queued = await this.locator.queuedByCorrelation(project, correlation, signal);
-    if (queued !== undefined) {
-      return { state: 'queued', ref: { ...ref, project, queueId: queued, url: this.requests.url(`queue/item/${queued}/`).href } };
-    }
-    const found = await this.locator.byCorrelation(project, correlation, signal);
-    if (typeof found === 'number') return this.observeBuild({ ...ref, project, buildNumber: found }, signal);
-    return {
-      state: 'missing',
-      ref: { ...ref, project },
-      reason:
-        found === 'job-missing'
-          ? `Jenkins job "${project}" no longer exists`
-          : `no queued item or recent build of "${project}" has ${correlation.name}=${correlation.value}`,
-    };
+    return this.observer.observe({ ...ref, project: this.checkedName(ref.project) }, correlation, signal);
+  }
+
+  async observeMany(requests: readonly ObserveRequest[], signal?: AbortSignal): Promise<PromiseSettledResult<BuildObservation>[]> {
+    return this.batch.observeMany(requests, signal);
   }
 
   async listArtifacts(ref: StartedRef, signal?: AbortSignal): Promise<BuildArtifactFile[]> {
@@ -171,83 +151,27 @@ export class JenkinsBuildRunner implements BuildRunner {
     this.requests.parse(RootJson, body, ctx);
   }
 
-  private async observeQueueItem(ref: BuildRef & { project: string }, queueId: number, correlation: Correlation, signal?: AbortSignal): Promise<BuildObservation> {
-    const ctx = this.requests.context(`reading Jenkins queue item #${queueId} of "${ref.project}"`);
+  private async readProject(name: string, signal: AbortSignal): Promise<ProjectInfo> {
+    const ctx = this.requests.context(`reading Jenkins job "${name}"`);
     let body: unknown;
     try {
-      body = await this.requests.run(signal, (client) => client.queue.item({ number: queueId, tree: TREE.queueItem }));
+      body = await this.requests.run(signal, (client) => client.job.get({ name, tree: TREE.job }));
     } catch (error) {
-      if (statusOf(error) === 404) return this.observeLostItem(ref, queueId, correlation, signal);
+      if (statusOf(error) === 404) throw this.jobNotFound(name, error);
       throw toBridgeError(error, ctx);
     }
-    const item = this.requests.parse(QueueItemJson, body, ctx);
-    const left = item.cancelled !== undefined || item.executable !== undefined || /\$LeftItem$/.test(item._class ?? '');
-    if (!left) return { state: 'queued', ref, ...(item.why ? { why: item.why } : {}), stuck: item.stuck ?? false };
-    if (item.executable) return this.observeBuild({ ...ref, buildNumber: item.executable.number }, signal);
-    if (item.cancelled) return { state: 'cancelled', ref };
-    // LeftItem without executable: Queue.onStartExecuting runs before the Run exists (a moment).
-    return { state: 'queued', ref, why: 'The build is starting' };
-  }
-
-  /** The queue item is gone (expired after ~5 min, or Jenkins restarted): find its build another way. */
-  private async observeLostItem(ref: BuildRef & { project: string }, queueId: number, correlation: Correlation, signal?: AbortSignal): Promise<BuildObservation> {
-    const byQueue = await this.locator.byQueueId(ref.project, queueId, signal);
-    const found = typeof byQueue === 'number' || byQueue === 'job-missing' ? byQueue : await this.locator.byCorrelation(ref.project, correlation, signal);
-    if (typeof found === 'number') {
-      this.logger.info('Jenkins queue item expired; found its build in the job history', { project: ref.project, queueId, buildNumber: found });
-      return this.observeBuild({ ...ref, buildNumber: found }, signal);
+    const job = this.requests.parse(JobJson, body, ctx);
+    if (job.buildable === undefined) {
+      throw new PermanentError(
+        `Jenkins item "${name}" at ${this.jobUrl(name)} is not a buildable job (${job._class ?? 'a folder'})`,
+        'ConfigurationError',
+      );
     }
-    return {
-      state: 'missing',
-      ref,
-      reason:
-        found === 'job-missing'
-          ? `Jenkins job "${ref.project}" no longer exists`
-          : `queue item #${queueId} no longer exists and no recent build of "${ref.project}" has queueId ${queueId} or ${correlation.name}=${correlation.value}`,
-    };
-  }
-
-  private async observeBuild(ref: StartedRef, signal?: AbortSignal): Promise<BuildObservation> {
-    const { project, buildNumber } = ref;
-    const ctx = this.requests.context(`reading build #${buildNumber} of "${project}"`);
-    let body: unknown;
-    try {
-      body = await this.requests.run(signal, (client) => client.build.get({ name: project, number: buildNumber, tree: TREE.build }));
-    } catch (error) {
-      if (statusOf(error) === 404) return { state: 'missing', ref, reason: `build #${buildNumber} no longer exists` };
-      throw toBridgeError(error, ctx);
+    const parameters = new Set<string>();
+    for (const property of job.property ?? []) {
+      for (const definition of property?.parameterDefinitions ?? []) parameters.add(definition.name);
     }
-    const build = this.requests.parse(BuildJson, body, ctx);
-    const started: StartedRef = {
-      ...ref,
-      buildNumber: build.number,
-      ...(build.queueId !== undefined ? { queueId: build.queueId } : {}),
-      url: build.url ?? this.requests.url(buildPath(project, build.number)).href,
-    };
-    const startedAt = build.timestamp && build.timestamp > 0 ? build.timestamp : undefined;
-    let running = build.building === true || build.inProgress === true || build.result == null;
-    if (!running && build.inProgress === undefined) running = await isLogStillOpen(this.requests, project, build.number, signal);
-    if (running) {
-      return {
-        state: 'running',
-        ref: started,
-        ...(startedAt !== undefined ? { startedAt } : {}),
-        ...(build.estimatedDuration !== undefined && build.estimatedDuration > 0 ? { estimatedDurationMs: build.estimatedDuration } : {}),
-      };
-    }
-    return {
-      state: 'completed',
-      ref: started,
-      result: this.result(build.result ?? '', started),
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      durationMs: Math.max(0, build.duration ?? 0),
-    };
-  }
-
-  private result(value: string, ref: StartedRef): BuildResult {
-    if (RESULTS.has(value)) return value as BuildResult;
-    this.logger.warn('Jenkins reported an unknown build result; treating it as FAILURE', { project: ref.project, buildNumber: ref.buildNumber, result: value });
-    return 'FAILURE';
+    return { name: job.fullName ?? name, parameters: [...parameters], buildable: job.buildable, url: job.url ?? this.jobUrl(name) };
   }
 
   /** 302 without a queue item: `sendRedirect(".")` to the job when scheduling returned null. */

@@ -5,12 +5,17 @@ import { z } from 'zod';
  * keys are dropped; every field that Jenkins omits in some version or state is optional.
  */
 
+/** The fields of a Run that make one observation (single read and batched list read alike). */
+const BUILD_STATUS_FIELDS = 'number,url,building,inProgress,result,duration,estimatedDuration,timestamp,queueId';
+
 /** `tree=` expressions: the fewest fields each step needs (batch-friendly polling). */
 export const TREE = {
   job: 'name,fullName,url,buildable,property[parameterDefinitions[name]]',
   queueItem: 'id,why,stuck,cancelled,executable[number,url],task[url]',
   queue: 'items[id,task[url],actions[parameters[name,value]]]',
-  build: 'number,url,building,inProgress,result,duration,estimatedDuration,timestamp,queueId',
+  /** The whole queue as a status board: every waiting/blocked/buildable item, no parameters. */
+  queueStatus: 'items[id,why,stuck,task[url]]',
+  build: BUILD_STATUS_FIELDS,
   jobBuildsByQueueId: 'builds[number,queueId,url]',
   /**
    * `builds` stops at the newest 100; a busy job can have started more since the build we look
@@ -20,6 +25,16 @@ export const TREE = {
   artifacts: 'artifacts[relativePath,fileName]',
   root: 'mode',
 } as const;
+
+/**
+ * The newest `count` builds of a job with their status, plus the newest build number (to size the
+ * next window). `allBuilds` (exported at visibility -2, only reachable through `tree=`) honours the
+ * Stapler range `{0,N}` lazily on Jenkins' RunList, so the cost is N builds, not the job's history;
+ * `builds` would stop at the newest 100.
+ */
+export function buildStatusesTree(count: number): string {
+  return `lastBuild[number],allBuilds[${BUILD_STATUS_FIELDS}]{0,${Math.max(1, Math.floor(count))}}`;
+}
 
 const parameterValues = z
   .array(
@@ -78,6 +93,26 @@ export const BuildJson = z.object({
   queueId: z.number().int().optional(),
 });
 export type BuildJson = z.infer<typeof BuildJson>;
+
+/** `GET {job}/api/json?tree=` {@link buildStatusesTree}: newest first. `lastBuild` is null for a job without builds. */
+export const JobBuildStatusesJson = z.object({
+  lastBuild: z.object({ number: z.number().int() }).nullable().optional(),
+  allBuilds: z.array(BuildJson).optional(),
+});
+export type JobBuildStatusesJson = z.infer<typeof JobBuildStatusesJson>;
+
+/** `GET /queue/api/json?tree=` {@link TREE.queueStatus} (as the client's `queue.list` returns it: the items). */
+export const QueueStatusJson = z.object({
+  items: z.array(
+    z.object({
+      id: z.number().int(),
+      why: z.string().nullable().optional(),
+      stuck: z.boolean().optional(),
+      task: z.object({ url: z.string().optional() }).optional(),
+    }),
+  ),
+});
+export type QueueStatusJson = z.infer<typeof QueueStatusJson>;
 
 const buildEntries = z
   .array(

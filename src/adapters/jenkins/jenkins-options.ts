@@ -17,6 +17,11 @@ export interface JenkinsBuildRunnerOptions {
   crumb?: CrumbMode;
   /** Per request (headers for streams). Default 30 000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * How long a describeProject answer is reused for the same job (project-cache.ts). Default
+   * 30 000 ms; 0 reads the job every time.
+   */
+  projectCacheTtlMs?: number;
 }
 
 /** Options with defaults applied and the base URL parsed once. */
@@ -27,6 +32,7 @@ export interface JenkinsSettings {
   readonly authorization: string;
   readonly crumb: CrumbMode;
   readonly requestTimeoutMs: number;
+  readonly projectCacheTtlMs: number;
 }
 
 export function compileJenkinsSettings(options: JenkinsBuildRunnerOptions): JenkinsSettings {
@@ -37,11 +43,14 @@ export function compileJenkinsSettings(options: JenkinsBuildRunnerOptions): Jenk
   if (!options.apiToken) throw new TypeError('Jenkins apiToken is required');
   const timeout = options.requestTimeoutMs ?? 30_000;
   if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('Jenkins requestTimeoutMs must be a positive number');
+  const projectCacheTtlMs = options.projectCacheTtlMs ?? 30_000;
+  if (!Number.isFinite(projectCacheTtlMs) || projectCacheTtlMs < 0) throw new TypeError('Jenkins projectCacheTtlMs must be a number ≥ 0');
   return {
     base,
     user: options.user,
     authorization: `Basic ${Buffer.from(`${options.user}:${options.apiToken}`, 'utf8').toString('base64')}`,
     crumb: options.crumb ?? 'never',
     requestTimeoutMs: timeout,
+    projectCacheTtlMs,
   };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TERMINAL_LEDGER_STATES, type JobLedger, type LedgerEntry, type LedgerPatch, type LedgerState } from '../../ports/job-ledger';
@@ -13,6 +14,8 @@ export interface SqliteJobLedgerOptions {
   file: string;
   /** How long a write waits for another connection's lock before failing (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** The flush behind `sync()` (tests count calls); defaults to fdatasync on the libuv thread pool. */
+  flushFile?: (handle: FileHandle) => Promise<void>;
 }
 
 // Terminal states as SQL literals: fixed strings of our own, so inlining them is safe.
@@ -21,9 +24,14 @@ const TERMINAL_SQL = [...TERMINAL_LEDGER_STATES].map((s) => `'${s}'`).join(', ')
 type PatchColumns = Pick<JobRow, 'project' | 'queue_id' | 'build_number' | 'build_url' | 'outcome_json'>;
 
 /**
- * JobLedger on one SQLite file. Every write is its own transaction committed with WAL and
- * `synchronous = FULL`, so a call that returned has reached the disk: it survives kill -9 and
- * power loss. Write transactions are BEGIN IMMEDIATE, so a second process on the same file waits
+ * JobLedger on one SQLite file. Every write is its own transaction committed in WAL mode with
+ * `synchronous = NORMAL`: a commit is appended to the WAL file (in the OS page cache) before the
+ * call returns, so it survives kill -9 and OOM kills. Power-loss durability is `sync()`: one
+ * fdatasync of the WAL file on the libuv thread pool, shared by every caller waiting at that moment
+ * (group commit). With `synchronous = FULL` SQLite fsynced on each commit, on the event loop: ~2.6 ms
+ * blocked per write on the benchmark disk, ~7 writes per job, which capped the bridge near 50 jobs/s.
+ * Fsyncing the WAL file is what FULL adds over NORMAL in WAL mode; checkpoints still sync
+ * themselves. Write transactions are BEGIN IMMEDIATE, so a second process on the same file waits
  * (busy timeout) instead of racing a read-modify-write.
  */
 export class SqliteJobLedger implements JobLedger {
@@ -37,14 +45,26 @@ export class SqliteJobLedger implements JobLedger {
   private readonly beginTx: (job: PipelineJob, now: number) => JobRow;
   private readonly advanceTx: (jobId: string, state: LedgerState, patch: LedgerPatch, now: number) => JobRow;
 
+  private readonly walFile: string | undefined;
+  private readonly flushFile: (handle: FileHandle) => Promise<void>;
+  private wal: FileHandle | undefined;
+  /** The flush running now, and the one queued behind it for writes made while it runs. */
+  private flushing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  /** Writes committed so far, and how many of them the running flush covers. */
+  private writes = 0;
+  private flushingCovers = 0;
+
   constructor(options: SqliteJobLedgerOptions, logger: Logger) {
     const log = logger.child({ component: 'ledger' });
+    this.walFile = options.file === ':memory:' || options.file === '' ? undefined : `${options.file}-wal`;
+    this.flushFile = options.flushFile ?? ((handle) => handle.datasync());
     if (options.file !== ':memory:' && options.file !== '') mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
       const journal = this.db.pragma('journal_mode = WAL', { simple: true }) as string;
-      // FULL: with WAL, NORMAL may lose the last commits on power loss; FULL fsyncs the WAL on each commit.
-      this.db.pragma('synchronous = FULL');
+      // NORMAL + sync(): the WAL is fsynced by sync() (group commit) instead of on every commit.
+      this.db.pragma('synchronous = NORMAL');
       const from = migrateLedger(this.db, log);
       if (journal !== 'wal' && options.file !== ':memory:') log.warn('ledger is not in WAL mode', { file: options.file, journal });
       log.info('ledger opened', { file: options.file, journal, schemaVersion: LEDGER_SCHEMA_VERSION, migratedFrom: from });
@@ -97,12 +117,54 @@ export class SqliteJobLedger implements JobLedger {
     this.advanceTx = advance.immediate;
   }
 
+  sync(): Promise<void> {
+    if (!this.walFile) return Promise.resolve();
+    // A flush that already started may have missed this caller's writes: wait for the next one,
+    // which every caller arriving meanwhile shares.
+    if (this.flushing) {
+      if (this.writes <= this.flushingCovers) return this.flushing;
+      this.queued ??= this.flushing.then(
+        () => this.startFlush(),
+        () => this.startFlush(),
+      );
+      return this.queued;
+    }
+    return this.startFlush();
+  }
+
+  private startFlush(): Promise<void> {
+    this.queued = undefined;
+    this.flushingCovers = this.writes;
+    const flush = this.flushWal().finally(() => {
+      if (this.flushing === flush) this.flushing = undefined;
+    });
+    this.flushing = flush;
+    return flush;
+  }
+
+  private async flushWal(): Promise<void> {
+    if (!this.db.open) throw new Error('ledger: closed');
+    if (!this.wal) {
+      try {
+        this.wal = await open(this.walFile!, 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing written yet
+        throw error;
+      }
+    }
+    await this.flushFile(this.wal);
+  }
+
   begin(job: PipelineJob, now: number): LedgerEntry {
-    return rowToEntry(this.beginTx(job, now));
+    const row = this.beginTx(job, now);
+    this.writes++;
+    return rowToEntry(row);
   }
 
   advance(jobId: string, state: LedgerState, patch: LedgerPatch, now: number): LedgerEntry {
-    return rowToEntry(this.advanceTx(jobId, state, patch, now));
+    const row = this.advanceTx(jobId, state, patch, now);
+    this.writes++;
+    return rowToEntry(row);
   }
 
   get(jobId: string): LedgerEntry | undefined {
@@ -125,6 +187,8 @@ export class SqliteJobLedger implements JobLedger {
 
   /** Closes the file (checkpointing the WAL). Idempotent. */
   close(): void {
+    void this.wal?.close().catch(() => undefined);
+    this.wal = undefined;
     if (this.db.open) this.db.close();
   }
 }

@@ -11,6 +11,7 @@ import type { Redactor } from '../redact';
 import { withRetry, type RetryPolicy } from '../retry';
 import type { ActiveJobs } from './active-jobs';
 import type { ArtifactTokens } from './artifact-tokens';
+import { BuildWatch } from './build-watch';
 import { buildParameters, CORRELATION_PARAMETER, PROJECT_NAME_KEY, REQUIRED_PARAMETERS } from './build-parameters';
 import { decodeContinuationToken, encodeContinuationToken, type ContinuationState } from './continuation-token';
 import { JobCredentials } from './job-credentials';
@@ -41,6 +42,8 @@ export interface JobRunnerDeps {
   tokens: ArtifactTokens;
   redactor: Redactor;
   settings: JobRunnerSettings;
+  /** Shared status rounds for all jobs (and the sink of build notices); one per runner when absent. */
+  watch?: BuildWatch;
 }
 
 /**
@@ -87,6 +90,8 @@ interface Run {
 
 const MAX_OUTPUT_VARIABLES_FILE = 256 * 1024;
 const FOLLOW_FIRST_DELAY_MS = 250;
+/** Longest wait for a failed build's console log to close before quoting its tail anyway. */
+const LOG_CLOSE_WAIT_MS = 10_000;
 const FAILURE_MESSAGE_MAX = 5000;
 const SUMMARY_MAX = 2048;
 /**
@@ -102,7 +107,11 @@ const REPORT_TIMEOUT_MS = 30_000;
  * Every failure path ends in PutJobFailureResult; a shutdown ends in a hand-off.
  */
 export class JobRunner {
-  constructor(private readonly deps: JobRunnerDeps) {}
+  private readonly watch: BuildWatch;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.watch = deps.watch ?? new BuildWatch(deps.runner, deps.clock, { statusIntervalMs: deps.settings.statusIntervalMs }, deps.logger.child({ component: 'build-watch' }));
+  }
 
   async run(job: PipelineJob, signals: JobSignals, entry: LedgerEntry): Promise<JobOutcome> {
     const { active, clock, source, settings, redactor } = this.deps;
@@ -176,14 +185,17 @@ export class JobRunner {
     }
     let build: CompletedBuild | 'handoff';
     try {
+      let fresh = false;
       if (!run.ref) {
         if (run.signals.handoff.aborted && run.project) return { kind: 'handoff', reason: 'bridge shutting down' };
-        run.ref = await this.findOrStartBuild(run);
+        const started = await this.findOrStartBuild(run);
+        run.ref = started.ref;
+        fresh = started.fresh;
       } else if (run.entry.state !== 'build-known') {
         this.mark(run, 'build-known', this.refPatch(run.ref));
       }
       active.update(run.job.id, { project: run.ref.project });
-      build = await this.follow(run);
+      build = await this.follow(run, fresh);
     } catch (error) {
       // A hand-off interrupted a Jenkins call or a retry wait: hand over now. A trigger that may have
       // reached Jenkins is found by its correlation parameter by whoever continues.
@@ -194,7 +206,7 @@ export class JobRunner {
     }
     if (build === 'handoff') return { kind: 'handoff', reason: run.signals.handoff.aborted ? 'bridge shutting down' : `build ran longer than ${formatDuration(this.deps.settings.maxJobDurationMs)} in one job` };
     const label = `Jenkins build #${build.ref.buildNumber} of ${build.ref.project}`;
-    if (build.result !== 'SUCCESS') throw new PermanentError(await this.failureMessage(build, label, run), 'JobFailed');
+    if (build.result !== 'SUCCESS') throw new PermanentError(await this.failureMessage(await this.logClosed(build, run), label, run), 'JobFailed');
 
     const result = await this.publish(run, build, label);
     this.mark(run, 'artifacts-uploaded', { outcome: { kind: 'success', detail: JSON.stringify(result) } });
@@ -205,7 +217,7 @@ export class JobRunner {
    * Finds the build a previous run (or a lost trigger response) may have started, else checks the
    * Jenkins job and starts one. `build-requested` is recorded before the trigger is sent.
    */
-  private async findOrStartBuild(run: Run): Promise<BuildRef> {
+  private async findOrStartBuild(run: Run): Promise<{ ref: BuildRef; fresh: boolean }> {
     const { runner, active, tokens, settings } = this.deps;
     const project = run.project ?? run.job.configuration[PROJECT_NAME_KEY]?.trim();
     if (!project) {
@@ -219,7 +231,7 @@ export class JobRunner {
       if (found.state !== 'missing') {
         run.log.info('found the build started before', { queueId: found.ref.queueId, buildNumber: found.ref.buildNumber });
         this.mark(run, 'build-known', { project, ...this.refPatch(found.ref) });
-        return found.ref;
+        return { ref: found.ref, fresh: false };
       }
     }
 
@@ -242,10 +254,11 @@ export class JobRunner {
       (name) => `${settings.publicUrl}/artifacts/${encodeURIComponent(run.originalJobId)}/${encodeURIComponent(name)}?token=${token}`,
     );
     this.mark(run, 'build-requested', { project });
+    await this.durable(run);
     const ref = await this.trigger(project, parameters, correlation, run);
     this.mark(run, 'build-known', { project, ...this.refPatch(ref) });
     run.log.info('build requested', { project, queueId: ref.queueId, url: ref.url });
-    return ref;
+    return { ref, fresh: true };
   }
 
   /**
@@ -265,25 +278,36 @@ export class JobRunner {
     }, run, signal);
   }
 
-  /** Follows the build to its end, or returns 'handoff' at a safe point (shutdown, duration bound). */
-  private async follow(run: Run): Promise<CompletedBuild | 'handoff'> {
+  /**
+   * Follows the build to its end, or returns 'handoff' at a safe point (shutdown, duration bound).
+   * Looks go through the shared BuildWatch (batched rounds, notices); a fresh trigger is first looked
+   * at after FOLLOW_FIRST_DELAY_MS, a resumed build at once.
+   */
+  private async follow(run: Run, fresh: boolean): Promise<CompletedBuild | 'handoff'> {
     const { runner, clock, active, settings } = this.deps;
     const correlation = this.correlation(run);
     const queuedSince = run.chainStartedAt;
     let ref = run.ref!;
     let announced = false;
     let lastState: BuildObservation['state'] | undefined;
-    let delay = FOLLOW_FIRST_DELAY_MS;
+    // Look again soon after each change (short builds finish within a second), then settle at the
+    // status interval: 250, 500, 1000, 2000 ms … so long builds cost their share of one round per interval.
+    const first = Math.min(FOLLOW_FIRST_DELAY_MS, settings.statusIntervalMs);
+    let delay = fresh ? first : 0;
     for (;;) {
-      const observation = await this.retry(() => runner.observe(ref, correlation, run.stop), run, run.stop);
+      let observation: BuildObservation;
+      try {
+        observation = await this.retry(() => this.watch.next(ref, correlation, delay, run.stop), run, run.stop);
+      } catch (error) {
+        if (isAbortError(error) && run.signals.handoff.aborted && !run.signals.abort.aborted) return 'handoff';
+        throw error;
+      }
       ref = observation.ref;
       run.ref = ref;
       if (observation.ref.buildNumber !== undefined && run.entry.buildNumber !== observation.ref.buildNumber) {
         this.mark(run, 'build-known', this.refPatch(observation.ref));
       }
-      // Look again soon after each change (short builds finish within a second), then settle at the
-      // status interval: 250, 500, 1000, 2000 ms … so long builds cost one request per interval.
-      if (observation.state !== lastState) delay = FOLLOW_FIRST_DELAY_MS;
+      delay = observation.state !== lastState ? first : Math.min(Math.max(delay, 1) * 2, settings.statusIntervalMs);
       lastState = observation.state;
       switch (observation.state) {
         case 'completed':
@@ -315,13 +339,6 @@ export class JobRunner {
           throw new PermanentError(`The Jenkins build of "${ref.project}" vanished: ${observation.reason}`);
       }
       if (run.signals.handoff.aborted || clock.now() - run.startedAt > settings.maxJobDurationMs) return 'handoff';
-      try {
-        await clock.sleep(Math.min(delay, settings.statusIntervalMs), run.stop);
-      } catch (error) {
-        if (run.signals.handoff.aborted && !run.signals.abort.aborted) return 'handoff';
-        throw error;
-      }
-      delay *= 2;
     }
   }
 
@@ -385,6 +402,25 @@ export class JobRunner {
     return parseOutputVariables(text);
   }
 
+  /**
+   * A failed build whose console log is still open (POST_PRODUCTION, between Jenkins' COMPLETED and
+   * FINALIZED): look again until it closes, for at most LOG_CLOSE_WAIT_MS, so the quoted tail is the
+   * real end of the log. A success never waits: its result and artifacts are already final.
+   */
+  private async logClosed(build: CompletedBuild, run: Run): Promise<CompletedBuild> {
+    const { clock, settings } = this.deps;
+    const deadline = clock.now() + LOG_CLOSE_WAIT_MS;
+    let current = build;
+    let delay = Math.min(FOLLOW_FIRST_DELAY_MS, settings.statusIntervalMs);
+    while (current.logOpen && clock.now() < deadline) {
+      const next = await this.retry(() => this.watch.next(current.ref, this.correlation(run), delay, run.signals.abort), run);
+      if (next.state !== 'completed') break;
+      current = next;
+      delay = Math.min(delay * 2, settings.statusIntervalMs);
+    }
+    return current;
+  }
+
   private async failureMessage(build: CompletedBuild, label: string, run: Run): Promise<string> {
     const head = `${label} finished ${build.result} after ${formatDuration(build.durationMs)}.${build.ref.url ? ` ${build.ref.url}` : ''}`;
     let tail = '';
@@ -401,6 +437,7 @@ export class JobRunner {
 
   private async succeed(run: Run, result: JobSuccess): Promise<JobOutcome> {
     this.deps.active.update(run.job.id, { phase: 'reporting', percentComplete: 100 });
+    await this.durable(run); // the outcome (outputs in S3) is on disk before CodePipeline hears it
     const reported = await this.report(run, (s) => this.deps.source.putSuccess(run.job.id, result, s));
     if (reported === true) {
       this.mark(run, 'reported', { outcome: { kind: 'success', detail: JSON.stringify(result) } });
@@ -488,6 +525,19 @@ export class JobRunner {
   }
 
   /** Ledger write. A failing ledger is logged, not fatal: the job still finishes in this process. */
+  /**
+   * Power-loss barrier before a side effect a ledger write protects (shared disk flush, see
+   * JobLedger.sync). A failed flush is logged like a failed write: the job goes on, as it would
+   * have with the write alone.
+   */
+  private async durable(run: Run): Promise<void> {
+    try {
+      await this.deps.ledger.sync();
+    } catch (error) {
+      run.log.error('could not flush the job ledger to disk', { error });
+    }
+  }
+
   private mark(run: Run, state: LedgerState, patch: LedgerPatch): void {
     try {
       run.entry = this.deps.ledger.advance(run.job.id, state, patch, this.deps.clock.now());

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import type { ActionExecutionState } from './action-events';
 import { actionTypeNotFound, invalidJobState, jobNotFound, ServiceError, validation } from './service-error';
 import type {
   ActionTypeDefinition,
@@ -31,6 +32,12 @@ export interface JobStoreOptions {
   timeoutSpansContinuations: boolean;
   issueCredentials: (jobId: string) => IssuedCredentials;
   now: () => number;
+  /**
+   * An action execution changed state: STARTED when its first job is queued, SUCCEEDED on a success
+   * without continuation token, FAILED on a failure. Continuation jobs and progress reports
+   * (success with a token) are not state changes. Called synchronously; must not throw or block.
+   */
+  onActionStateChange?: (job: EmulatedJob, state: ActionExecutionState) => void;
 }
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['Succeeded', 'Failed', 'TimedOut']);
@@ -121,6 +128,7 @@ export class JobStore {
       },
     };
     this.jobs.set(job.id, job);
+    this.options.onActionStateChange?.(structuredClone(job), 'STARTED');
     return structuredClone(job);
   }
 
@@ -205,6 +213,7 @@ export class JobStore {
     job.status = 'Succeeded';
     job.result = { kind: 'success', at: now, ...structuredClone(result) };
     if (result.continuationToken) job.continuedAs = this.continueJob(job, result.continuationToken, now).id;
+    else this.options.onActionStateChange?.(structuredClone(job), 'SUCCEEDED');
     return structuredClone(job);
   }
 
@@ -213,6 +222,7 @@ export class JobStore {
     const job = this.requireInProgress(id);
     job.status = 'Failed';
     job.result = { kind: 'failure', at: this.options.now(), failureDetails: { ...failureDetails } };
+    this.options.onActionStateChange?.(structuredClone(job), 'FAILED');
     return structuredClone(job);
   }
 

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { actionExecutionEvent } from './action-events';
+import { EventDelivery, type EventDeliveryOptions, type EventDeliveryRecord, type EventTarget } from './event-delivery';
 import { FaultInjector, type Fault } from './faults';
 import { isTerminal, JobStore } from './job-store';
+import { PipelineStore } from './pipeline-store';
+import { pipelineDeclaration } from './pipeline-validation';
 import { createCodePipelineServer, type RecordedCall } from './server';
-import type { CreateActionTypeInput, CreateJobInput, EmulatedJob, IssuedCredentials } from './types';
+import type { CreateActionTypeInput, CreateJobInput, EmulatedExecution, EmulatedJob, IssuedCredentials, PipelineDeclaration } from './types';
 import { createCustomActionType, createJobInput, type Body } from './validation';
 
 export interface LocalCodePipelineOptions {
@@ -27,6 +31,18 @@ export interface LocalCodePipelineOptions {
   credentialsTtlMs?: number;
   /** Issues artifact credentials on each dispatch and GetJobDetails (the local stack registers them in its S3). */
   issueCredentials?: (jobId: string) => IssuedCredentials;
+  /**
+   * EventBridge API-destination targets for "CodePipeline Action Execution State Change" events
+   * (STARTED when a job is queued, SUCCEEDED / FAILED when its result is reported). Default none;
+   * `setEventTargets` changes them at run time (a bridge's port is known only once it started).
+   */
+  eventTargets?: EventTarget[];
+  /** Retry and timeout of event delivery (EventBridge-like defaults, shortened). */
+  eventDelivery?: EventDeliveryOptions;
+  /** Pipelines StartPipelineExecution knows (more with `declarePipeline` or `POST /__local/pipelines`). */
+  pipelines?: PipelineDeclaration[];
+  /** How long a StartPipelineExecution clientRequestToken returns the same execution (default 24 h; AWS does not say). */
+  idempotencyWindowMs?: number;
 }
 
 /** A running local CodePipeline (job-worker API) with test and setup helpers. */
@@ -53,6 +69,17 @@ export interface LocalCodePipeline {
   clearFaults(): void;
   /** Every API call received, in order (admin calls excluded). */
   readonly calls: ReadonlyArray<RecordedCall>;
+  /** Makes a pipeline known to StartPipelineExecution (replaces a declaration of the same name). Throws on an invalid one. */
+  declarePipeline(declaration: PipelineDeclaration): void;
+  /** Executions started, in start order (of one pipeline, or all). */
+  listExecutions(pipelineName?: string): EmulatedExecution[];
+  getExecution(executionId: string): EmulatedExecution | undefined;
+  /** Replaces the event targets; events emitted from now on go there. */
+  setEventTargets(targets: EventTarget[]): void;
+  /** Every event delivery (one per event and target), in emission order, with its attempts. */
+  readonly eventDeliveries: ReadonlyArray<EventDeliveryRecord>;
+  /** Resolves once every event emitted so far was delivered or given up. */
+  eventsSettled(): Promise<void>;
 }
 
 const POLL_INTERVAL_MS = 10;
@@ -68,6 +95,7 @@ export async function startLocalCodePipeline(options: LocalCodePipelineOptions =
   const accountId = options.accountId ?? '123456789012';
   if (!/^\d{12}$/.test(accountId)) throw new Error('accountId must be 12 digits');
   const ttl = options.credentialsTtlMs ?? 15 * 60_000;
+  const events = new EventDelivery(options.eventTargets ?? [], options.eventDelivery);
   const store = new JobStore({
     accountId,
     region,
@@ -77,10 +105,17 @@ export async function startLocalCodePipeline(options: LocalCodePipelineOptions =
     timeoutSpansContinuations: options.timeoutSpansContinuations ?? true,
     now: () => Date.now(),
     issueCredentials: options.issueCredentials ?? (() => randomCredentials(Date.now() + ttl)),
+    onActionStateChange: (job, state) => {
+      const now = Date.now();
+      events.emit(actionExecutionEvent(job, state, { region, now }), job.id, now);
+    },
   });
+  const pipelines = new PipelineStore({ accountId, idempotencyWindowMs: options.idempotencyWindowMs ?? 24 * 3_600_000, now: () => Date.now() });
+  const declare = (declaration: PipelineDeclaration) => pipelines.declare(pipelineDeclaration(declaration as unknown as Body));
+  for (const declaration of options.pipelines ?? []) declare(declaration);
   const faults = new FaultInjector();
   const calls: RecordedCall[] = [];
-  const server = createCodePipelineServer({ store, faults, calls });
+  const server = createCodePipelineServer({ store, pipelines, faults, calls });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -96,13 +131,19 @@ export async function startLocalCodePipeline(options: LocalCodePipelineOptions =
     url: `http://${host}:${address.port}`,
     region,
     calls,
+    eventDeliveries: events.deliveries,
+    setEventTargets: (targets) => events.setTargets(targets),
+    eventsSettled: () => events.settled(),
     close: () => {
       // Idempotent: tests close in afterEach and again in afterAll.
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets of SDK clients would otherwise hold close() open.
-        server.closeAllConnections();
-      });
+      closing ??= Promise.all([
+        events.close(),
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          // Keep-alive sockets of SDK clients would otherwise hold close() open.
+          server.closeAllConnections();
+        }),
+      ]).then(() => undefined);
       return closing;
     },
     createJob: (input) => store.createJob(createJobInput(input as unknown as Body)).id,
@@ -112,6 +153,9 @@ export async function startLocalCodePipeline(options: LocalCodePipelineOptions =
     listJobs: () => store.list(),
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
+    declarePipeline: declare,
+    listExecutions: (pipelineName) => pipelines.list(pipelineName),
+    getExecution: (id) => pipelines.find(id),
     async waitForCompletion(id, { timeoutMs = 30_000, followContinuations = true } = {}) {
       const deadline = Date.now() + timeoutMs;
       let current = id;

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes';
 import type { FaultInjector } from './faults';
 import type { JobStore } from './job-store';
+import type { PipelineStore } from './pipeline-store';
 import { runOperation } from './operations';
 import { ServiceError } from './service-error';
 
@@ -27,6 +28,7 @@ const SIGV4 = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^
 /** What the protocol layer works on, shared with the programmatic API. */
 export interface ServerState {
   store: JobStore;
+  pipelines: PipelineStore;
   faults: FaultInjector;
   calls: RecordedCall[];
 }
@@ -50,7 +52,7 @@ export function createCodePipelineServer(state: ServerState): http.Server {
     });
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      if (req.url?.startsWith(ADMIN_PREFIX)) return handleAdmin(state.store, req, res, raw);
+      if (req.url?.startsWith(ADMIN_PREFIX)) return handleAdmin(state, req, res, raw);
       handleApiCall(state, req, res, tooLarge ? undefined : raw);
     });
   });
@@ -92,7 +94,7 @@ function handleApiCall(state: ServerState, req: http.IncomingMessage, res: http.
   const fault = state.faults.take(operation);
   if (fault) return fail(fault);
   try {
-    reply(200, runOperation(state.store, operation, input));
+    reply(200, runOperation({ jobs: state.store, pipelines: state.pipelines }, operation, input));
   } catch (error) {
     if (error instanceof ServiceError) return fail(error);
     fail(new ServiceError('InternalFailure', `Emulator error: ${(error as Error).message}`, 500));

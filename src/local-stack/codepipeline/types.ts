@@ -166,3 +166,32 @@ export interface CreateActionTypeInput {
   inputArtifactDetails?: ArtifactDetails;
   outputArtifactDetails?: ArtifactDetails;
 }
+
+/** `SourceRevisionType` enum of the API model (which kind of revision a source action takes). */
+export type SourceRevisionType = 'COMMIT_ID' | 'IMAGE_DIGEST' | 'S3_OBJECT_VERSION_ID' | 'S3_OBJECT_KEY';
+
+/**
+ * A pipeline the emulator knows (CreatePipeline is not emulated): its name, the source actions of
+ * its first stage that accept `sourceRevisions` overrides, and its pipeline-level variables (V2).
+ */
+export interface PipelineDeclaration {
+  name: string;
+  /** Source actions; `revisionTypes` limits the override types an action takes (default: any). */
+  sourceActions?: { name: string; revisionTypes?: SourceRevisionType[] }[];
+  /** Variables a start may set; one without `defaultValue` must be given at every start. */
+  variables?: { name: string; defaultValue?: string }[];
+}
+
+/** One execution started by StartPipelineExecution (times epoch ms). The emulator runs no stages: it stays InProgress. */
+export interface EmulatedExecution {
+  pipelineExecutionId: string;
+  pipelineName: string;
+  pipelineVersion: number;
+  status: 'InProgress';
+  startedAt: number;
+  clientRequestToken: string;
+  /** Resolved values: declared defaults overridden by the start's `variables`. */
+  variables: { name: string; resolvedValue: string }[];
+  sourceRevisions: { actionName: string; revisionType: SourceRevisionType; revisionValue: string }[];
+  trigger: { triggerType: 'StartPipelineExecution'; triggerDetail?: string };
+}

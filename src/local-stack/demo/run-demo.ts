@@ -40,6 +40,10 @@ const CASES: DemoCase[] = [
   { title: 'unknown Jenkins job', expect: 'Failed', job: { project: 'demo/does-not-exist' } },
 ];
 
+/** Demo-only shared secrets between the local stack and the bridge (a deployment sets its own). */
+const DEMO_NOTIFY_TOKEN = 'demo-jenkins-notification-token';
+const DEMO_EVENTS_TOKEN = 'demo-eventbridge-token';
+
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
   const started = Date.now();
@@ -52,8 +56,11 @@ async function main(): Promise<void> {
       BRIDGE_HTTP_HOST: '127.0.0.1',
       BRIDGE_HTTP_PORT: keep ? '8080' : '0',
       BRIDGE_DATA_DIR: dataDir,
-      BRIDGE_STATUS_INTERVAL_MS: '250',
       BRIDGE_LOG_LEVEL: 'debug',
+      // Push channels, as a production setup would have them: Jenkins notifications end a job the
+      // moment its build does, EventBridge events start a poll the moment a job is queued.
+      BRIDGE_WEBHOOK_JENKINS_TOKEN: DEMO_NOTIFY_TOKEN,
+      BRIDGE_EVENTS_TOKEN: DEMO_EVENTS_TOKEN,
     },
     {},
   );
@@ -66,6 +73,8 @@ async function main(): Promise<void> {
   });
   const bridge = new Bridge(config, createAdapters(config, logger), { logger });
   await bridge.start();
+  stack.jenkins.setNotificationEndpoints([{ url: `${bridge.url}/webhooks/jenkins?token=${DEMO_NOTIFY_TOKEN}`, event: 'all' }]);
+  stack.codepipeline.setEventTargets([{ url: `${bridge.url}/events/codepipeline`, authorization: `Bearer ${DEMO_EVENTS_TOKEN}` }]);
   console.log(`  CodePipeline ${stack.codepipeline.url}   S3 ${stack.s3.url}   Jenkins ${stack.jenkins.url}   bridge ${bridge.url}\n`);
 
   try {
@@ -95,7 +104,7 @@ async function main(): Promise<void> {
       console.log('');
     }
     const stats = bridge.jobWorker?.stats;
-    console.log(`done in ${formatDuration(Date.now() - started)}: ${submitted.length - mismatches}/${submitted.length} jobs ended as expected; bridge polled ${stats?.polls ?? 0} times, acknowledged ${stats?.acknowledged ?? 0} jobs.`);
+    console.log(`done in ${formatDuration(Date.now() - started)}: ${submitted.length - mismatches}/${submitted.length} jobs ended as expected; bridge polled ${stats?.polls ?? 0} times (${stats?.wakes ?? 0} woken by EventBridge events), acknowledged ${stats?.acknowledged ?? 0} jobs; Jenkins sent ${stack.jenkins.notifications.length} build notifications.`);
     if (!process.argv.includes('--verbose')) console.log(`bridge log (JSON lines): ${logFile}`);
     if (keep) {
       console.log('\n--keep: the stack and the bridge stay up. Point another bridge at it with:');

@@ -9,6 +9,7 @@ import type { SimState } from './http/sim-state';
 import { SimFolder, SimJob } from './model/sim-job';
 import { SimQueue } from './model/sim-queue';
 import { SimRun } from './model/sim-run';
+import { SimNotifier } from './notifications';
 import type { JenkinsSimulator, JenkinsSimulatorOptions, SimBuildInfo, SimDownMode, SimJobDefinition, SimUser } from './types';
 
 export const DEFAULT_USERS: readonly SimUser[] = [{ user: 'bridge', apiToken: '11aa22bb33cc44dd55ee66ff77889900aa' }];
@@ -32,6 +33,8 @@ export async function startJenkinsSimulator(options: JenkinsSimulatorOptions = {
   const postProductionMs = options.postProductionMs ?? DEFAULTS.postProductionMs;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'jenkins-sim-'));
   const root = new SimFolder('', undefined);
+  // The root URL is known once the server listens; deliveries read it when they happen.
+  const notifier = new SimNotifier(options.notificationEndpoints ?? [], () => state.rootUrl);
 
   const queue = new SimQueue({
     executors: options.executors ?? DEFAULTS.executors,
@@ -44,6 +47,7 @@ export async function startJenkinsSimulator(options: JenkinsSimulatorOptions = {
         dir: path.join(dataDir, 'jobs', jobDir, 'builds', String(number)),
         postProductionMs,
         onCompleted: (r) => queue.release(r),
+        onPhase: (r, phase) => notifier.onPhase(r, phase),
       });
       job.builds.push(run);
       run.start();
@@ -134,6 +138,9 @@ export async function startJenkinsSimulator(options: JenkinsSimulatorOptions = {
         await delay(10);
       }
     },
+    setNotificationEndpoints: (endpoints) => notifier.setEndpoints(endpoints),
+    notifications: notifier.records,
+    waitForNotifications: (timeoutMs) => notifier.waitForIdle(timeoutMs),
     deleteBuild(job, number) {
       const j = findJob(job);
       const run = j.build(number);
@@ -145,6 +152,8 @@ export async function startJenkinsSimulator(options: JenkinsSimulatorOptions = {
     close() {
       closing ??= (async () => {
         queue.close();
+        // Before the runs: a run waiting on a hung endpoint must not hold up its shutdown.
+        await notifier.close();
         await Promise.all(allRuns().map((r) => r.shutdown()));
         await Promise.all(deleting);
         await server.close();

@@ -1,3 +1,7 @@
+import type { SimNotificationEndpoint, SimNotificationRecord } from './notifications/types';
+
+export type { SimNotificationEndpoint, SimNotificationEvent, SimNotificationPhase, SimNotificationRecord } from './notifications/types';
+
 /**
  * Public types of the Jenkins simulator: a loopback HTTP server that speaks the real Jenkins REST
  * protocol (see /work/shared/reference/jenkins.md) and runs scripted "builds" in-process.
@@ -85,6 +89,8 @@ export interface JenkinsSimulatorOptions {
    */
   transientLeftItem?: boolean;
   jobs?: SimJobDefinition[];
+  /** Notification plugin endpoints (every job, or each endpoint's `jobs`); see `setNotificationEndpoints`. */
+  notificationEndpoints?: SimNotificationEndpoint[];
 }
 
 /** `building` → `post-production` (result set, log open) → `completed`. */
@@ -106,6 +112,8 @@ export interface SimBuildInfo {
 }
 
 export interface SimRequestRecord {
+  /** Arrival time (Date.now()), for request-rate measurements. */
+  at: number;
   method: string;
   /** Raw (still percent-encoded) path. */
   path: string;
@@ -135,4 +143,13 @@ export interface JenkinsSimulator {
   waitForIdle(timeoutMs?: number): Promise<void>;
   /** Removes a build (and its files) as if an admin deleted it; a running one is aborted first. */
   deleteBuild(job: string, number: number): void;
+  /**
+   * Replaces the Notification plugin endpoints (e.g. once the bridge's port is known). Builds
+   * already running use the new list from their next phase on. Throws on a non-http(s) URL.
+   */
+  setNotificationEndpoints(endpoints: SimNotificationEndpoint[]): void;
+  /** Every notification delivery made, in order (one record per endpoint, phase and attempt). */
+  readonly notifications: ReadonlyArray<SimNotificationRecord>;
+  /** Resolves once no notification delivery is in flight (rejects after `timeoutMs`, default 10 s). */
+  waitForNotifications(timeoutMs?: number): Promise<void>;
 }

@@ -52,6 +52,7 @@ export class SimHttpServer {
     const url = raw.url ?? '/';
     const q = url.indexOf('?');
     const record: SimRequestRecord = {
+      at: Date.now(),
       method: raw.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       query: Object.fromEntries(new URLSearchParams(q < 0 ? '' : url.slice(q + 1))),

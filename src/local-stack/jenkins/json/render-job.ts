@@ -4,6 +4,7 @@ import type { SimQueue } from '../model/sim-queue';
 import type { SimRun } from '../model/sim-run';
 import { queueItemJson } from './render-queue';
 import { runJson, runRef } from './render-run';
+import { Lazy, LazyList } from './tree-filter';
 
 const FOLDER_CLASS = 'com.cloudbees.hudson.plugins.folder.Folder';
 
@@ -17,12 +18,25 @@ export interface RenderOptions {
    * `builds[number,queueId,url]`), so references are rendered in full and the filter prunes them.
    */
   expand: boolean;
+  /** Lets an expanded `jobs` list render each job in full (`jobs[name,lastBuild[number]]`). */
+  queue?: SimQueue;
 }
 
 /** Entry of a `jobs` list: folders have no color. */
 export function itemListEntry(item: SimItem, rootUrl: string): Record<string, unknown> {
   if (item instanceof SimFolder) return { _class: FOLDER_CLASS, name: item.name, url: `${rootUrl}${item.urlPath}` };
   return { _class: item.jobClass, name: item.name, url: `${rootUrl}${item.urlPath}`, color: item.color };
+}
+
+/**
+ * A folder's (or the root's) `jobs`. Plain: the depth-0 entries. Expanded: each item in full, lazily,
+ * so a tree like `jobs[name,allBuilds[number]{0,5}]` reaches every job's fields as on Jenkins.
+ */
+function itemList(folder: SimFolder, opts: RenderOptions): unknown[] {
+  const { queue } = opts;
+  return [...folder.children.values()].map((c) =>
+    opts.expand && queue ? new Lazy(() => (c instanceof SimFolder ? folderJson(c, opts) : jobJson(c, queue, opts))) : itemListEntry(c, opts.rootUrl),
+  );
 }
 
 function viewJson(rootUrl: string, ownerPath: string): Record<string, unknown> {
@@ -39,7 +53,7 @@ export function rootJson(root: SimFolder, opts: RenderOptions & { executors: num
     nodeName: '',
     numExecutors: opts.executors,
     description: null,
-    jobs: [...root.children.values()].map((c) => itemListEntry(c, opts.rootUrl)),
+    jobs: itemList(root, opts),
     overallLoad: {},
     primaryView: viewJson(opts.rootUrl, ''),
     quietDownReason: null,
@@ -65,16 +79,33 @@ export function folderJson(folder: SimFolder, opts: RenderOptions): Record<strin
     name: folder.name,
     url: `${opts.rootUrl}${folder.urlPath}`,
     healthReport: [],
-    jobs: [...folder.children.values()].map((c) => itemListEntry(c, opts.rootUrl)),
+    jobs: itemList(folder, opts),
     primaryView: viewJson(opts.rootUrl, folder.urlPath),
     views: [viewJson(opts.rootUrl, folder.urlPath)],
   };
 }
 
-/** `GET {job}/api/json` for WorkflowJob / FreeStyleProject. */
+/** Runs of a job newest first, positions [from, to) only (job.builds is oldest first). */
+function newestRuns(job: SimJob, from: number, to: number): SimRun[] {
+  const out: SimRun[] = [];
+  const n = job.builds.length;
+  for (let i = from; i < Math.min(to, n); i++) out.push(job.builds[n - 1 - i]!);
+  return out;
+}
+
+/**
+ * `GET {job}/api/json` for WorkflowJob / FreeStyleProject. With a `tree=` (expand) the run lists and
+ * permalinks are lazy: like Jenkins (RunList + Stapler Range, getters called only when selected), a
+ * `allBuilds[...]{0,K}` read costs K runs whatever the job's history.
+ */
 export function jobJson(job: SimJob, queue: SimQueue, opts: RenderOptions): Record<string, unknown> {
   const ref = (run: SimRun | undefined): Record<string, unknown> | null =>
     run ? (opts.expand ? runJson(run, opts.rootUrl) : runRef(run, opts.rootUrl)) : null;
+  const permalink = (name: string): unknown => (opts.expand ? new Lazy(() => ref(job.permalink(name))) : ref(job.permalink(name)));
+  const runs = (limit: number): unknown => {
+    const length = Math.min(limit, job.builds.length);
+    return opts.expand ? new LazyList(length, (from, to) => newestRuns(job, from, to).map(ref)) : newestRuns(job, 0, length).map(ref);
+  };
   const queued = queue.pendingItems().filter((i) => i.job === job);
   const paramsProperty = job.parameterized ? [parametersDefinitionPropertyJson(job.parameters)] : [];
   const json: Record<string, unknown> = {
@@ -88,21 +119,22 @@ export function jobJson(job: SimJob, queue: SimQueue, opts: RenderOptions): Reco
     name: job.name,
     url: `${opts.rootUrl}${job.urlPath}`,
     buildable: !job.disabled,
-    builds: [...job.builds].reverse().slice(0, BUILDS_LIMIT).map((b) => ref(b)),
-    // Exported at a deeper visibility: only a tree= selection reaches it (usually with a {from,to} range).
-    ...(opts.expand ? { allBuilds: [...job.builds].reverse().map((b) => ref(b)) } : {}),
+    // Job#getNewBuilds: getBuilds().limit(100).
+    builds: runs(BUILDS_LIMIT),
+    // Job#getBuilds, @Exported(name="allBuilds", visibility=-2): only a tree= selection reaches it.
+    ...(opts.expand ? { allBuilds: runs(Number.MAX_SAFE_INTEGER) } : {}),
     color: job.color,
-    firstBuild: ref(job.permalink('firstBuild')),
+    firstBuild: permalink('firstBuild'),
     healthReport: [],
     inQueue: queued.length > 0,
     keepDependencies: false,
-    lastBuild: ref(job.permalink('lastBuild')),
-    lastCompletedBuild: ref(job.permalink('lastCompletedBuild')),
-    lastFailedBuild: ref(job.permalink('lastFailedBuild')),
-    lastStableBuild: ref(job.permalink('lastStableBuild')),
-    lastSuccessfulBuild: ref(job.permalink('lastSuccessfulBuild')),
-    lastUnstableBuild: ref(job.permalink('lastUnstableBuild')),
-    lastUnsuccessfulBuild: ref(job.permalink('lastUnsuccessfulBuild')),
+    lastBuild: permalink('lastBuild'),
+    lastCompletedBuild: permalink('lastCompletedBuild'),
+    lastFailedBuild: permalink('lastFailedBuild'),
+    lastStableBuild: permalink('lastStableBuild'),
+    lastSuccessfulBuild: permalink('lastSuccessfulBuild'),
+    lastUnstableBuild: permalink('lastUnstableBuild'),
+    lastUnsuccessfulBuild: permalink('lastUnsuccessfulBuild'),
     nextBuildNumber: job.nextBuildNumber,
     property: paramsProperty,
     queueItem: queued[0] ? queueItemJson(queued[0], opts.rootUrl) : null,

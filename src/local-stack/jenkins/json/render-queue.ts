@@ -90,7 +90,18 @@ export function queueItemJson(item: QueueItem, rootUrl: string, opts: QueueItemR
   return json;
 }
 
-/** `GET /queue/api/json`. */
+/**
+ * Queue#getItems order: the waiting list (by end of quiet period, then id), blocked items, then
+ * buildable items newest first (`reverse(buildables)`); items most likely to start soon come last.
+ */
+function queueOrder(items: QueueItem[]): QueueItem[] {
+  const waiting = items.filter((i) => i.state === 'waiting').sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+  const blocked = items.filter((i) => i.state === 'blocked');
+  const buildable = items.filter((i) => i.state === 'buildable').reverse();
+  return [...waiting, ...blocked, ...buildable];
+}
+
+/** `GET /queue/api/json`: items inline (`@Exported(inline=true)`), each as its own api/json shows it. */
 export function queueJson(items: QueueItem[], rootUrl: string): Record<string, unknown> {
-  return { _class: 'hudson.model.Queue', discoverableItems: [], items: items.map((i) => queueItemJson(i, rootUrl)) };
+  return { _class: 'hudson.model.Queue', discoverableItems: [], items: queueOrder(items).map((i) => queueItemJson(i, rootUrl)) };
 }

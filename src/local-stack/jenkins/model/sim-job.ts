@@ -135,12 +135,16 @@ export class SimJob {
    * -1 when there is none.
    */
   get estimatedDuration(): number {
-    const recent = [...this.builds]
-      .reverse()
-      .filter((b) => !b.inProgress && (b.result === 'SUCCESS' || b.result === 'UNSTABLE'))
-      .slice(0, 3);
-    if (recent.length === 0) return -1;
-    return Math.round(recent.reduce((sum, b) => sum + b.duration, 0) / recent.length);
+    // Walks back from the newest build and stops at the third match: every rendered Run asks.
+    let count = 0;
+    let sum = 0;
+    for (let i = this.builds.length - 1; i >= 0 && count < 3; i--) {
+      const b = this.builds[i]!;
+      if (b.inProgress || (b.result !== 'SUCCESS' && b.result !== 'UNSTABLE')) continue;
+      count++;
+      sum += b.duration;
+    }
+    return count === 0 ? -1 : Math.round(sum / count);
   }
 }
 

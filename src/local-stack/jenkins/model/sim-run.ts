@@ -20,6 +20,12 @@ export interface RunSettings {
   postProductionMs: number;
   /** Called once the build is COMPLETED (executor released). */
   onCompleted(run: SimRun): void;
+  /**
+   * RunListener hooks (the Notification plugin): `started` before the script runs, `completed`
+   * once the result is set (log open), `finalized` after the log closed. Awaited for started and
+   * completed, as listeners run on the executor thread; must not reject.
+   */
+  onPhase?(run: SimRun, phase: 'started' | 'completed' | 'finalized'): Promise<void> | undefined;
 }
 
 /** Result ordinal: when a stopped build also reports a result, the worse one wins (Result.combine). */
@@ -121,6 +127,8 @@ export class SimRun {
 
   private async execute(): Promise<void> {
     this.log.append(`Started by user ${this.user}`);
+    const started = this.settings.onPhase?.(this, 'started');
+    if (started) await started;
     let result: SimResult = 'SUCCESS';
     let error: unknown;
     try {
@@ -141,7 +149,9 @@ export class SimRun {
     this.result = result;
     this.duration = Math.max(1, Date.now() - this.timestamp);
     this.state = 'post-production';
-    this.finishTimer = setTimeout(() => this.complete(), this.settings.postProductionMs);
+    const completed = this.settings.onPhase?.(this, 'completed');
+    if (completed) await completed;
+    if (this.state === 'post-production') this.finishTimer = setTimeout(() => this.complete(), this.settings.postProductionMs);
   }
 
   private complete(): void {
@@ -150,6 +160,7 @@ export class SimRun {
     this.log.append(`Finished: ${this.result}`);
     this.log.close();
     this.state = 'completed';
+    void this.settings.onPhase?.(this, 'finalized');
     this.settings.onCompleted(this);
     this.resolveDone();
   }

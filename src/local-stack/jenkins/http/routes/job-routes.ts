@@ -40,7 +40,7 @@ export async function handleJobRoutes(req: SimRequest, res: ServerResponse, stat
     return true;
   }
   const { item, rest } = found;
-  const opts = (expand: boolean) => ({ rootUrl: state.rootUrl, expand });
+  const opts = (expand: boolean) => ({ rootUrl: state.rootUrl, expand, queue: state.queue });
   if (rest.length === 0) {
     if (!req.trailingSlash) sendRedirect(res, 302, `${req.origin}${req.rawPath}/`);
     else sendHtml(res, 200, item.fullName, `<h1>${escapeHtml(item.fullName)}</h1>`);

@@ -14,7 +14,7 @@ export function handleRootRoutes(req: SimRequest, res: ServerResponse, state: Si
     return true;
   }
   if (s.length === 2 && s[0] === 'api' && s[1] === 'json') {
-    sendApiJson(req, res, (expand) => rootJson(state.root, { rootUrl: state.rootUrl, expand, executors: state.executors }));
+    sendApiJson(req, res, (expand) => rootJson(state.root, { rootUrl: state.rootUrl, expand, executors: state.executors, queue: state.queue }));
     return true;
   }
   if (s.length === 3 && s[0] === 'crumbIssuer' && s[1] === 'api' && s[2] === 'json') {

@@ -1,0 +1,3 @@
+export { SimNotifier, type SimRunPhase } from './sim-notifier';
+export { gsonJson } from './gson-json';
+export type { SimNotificationEndpoint, SimNotificationEvent, SimNotificationPhase, SimNotificationRecord } from './types';

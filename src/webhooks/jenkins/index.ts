@@ -1,0 +1,3 @@
+export { checkJenkinsCredential, basicPassword, sameSecret, type CredentialCheck, type OfferedCredential } from './notification-auth';
+export { parseJenkinsNotification, type ParsedNotification } from './parse-notification';
+export { projectFromJobUrl } from './job-url';
