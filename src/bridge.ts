@@ -157,6 +157,7 @@ export class Bridge {
         credentialsRefreshMs: config.worker.credentialsRefreshMs,
         maxJobDurationMs: config.worker.maxJobDurationMs,
         logTailBytes: config.artifacts.logTailBytes,
+        maxConcurrentPublishes: config.artifacts.maxConcurrentUploads,
         retry: config.worker.retry,
         publicUrl: this._url,
       },

@@ -28,6 +28,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'BRIDGE_HTTP_HOST', path: ['http', 'host'], type: 'string' },
   { env: 'BRIDGE_PUBLIC_URL', path: ['http', 'publicUrl'], type: 'string' },
   { env: 'BRIDGE_ARTIFACT_TOKEN_SECRET', path: ['artifacts', 'tokenSecret'], type: 'string' },
+  { env: 'BRIDGE_MAX_CONCURRENT_UPLOADS', path: ['artifacts', 'maxConcurrentUploads'], type: 'int' },
   { env: 'BRIDGE_DATA_DIR', path: ['dataDir'], type: 'string' },
   { env: 'BRIDGE_WEBHOOK_GITHUB_SECRET', path: ['webhooks', 'github', 'secret'], type: 'string' },
   { env: 'BRIDGE_WEBHOOK_GITLAB_TOKEN', path: ['webhooks', 'gitlab', 'token'], type: 'string' },

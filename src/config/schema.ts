@@ -111,6 +111,12 @@ export const configSchema = z
       .object({
         /** HMAC key for per-job artifact download tokens; generated and kept in dataDir when absent. */
         tokenSecret: z.string().min(16).optional(),
+        /**
+         * Jobs publishing outputs (Jenkins → zip → S3) at once. Each upload holds up to
+         * s3.partSizeBytes × (s3.queueSize + 1) of part buffers, so this bounds memory when many
+         * builds end together.
+         */
+        maxConcurrentUploads: positiveInt.max(64).default(4),
         /** Cap on the console tail quoted in a failure message (the API allows 5000 chars in all). */
         logTailBytes: positiveInt.max(4500).default(3000),
       })

@@ -134,7 +134,7 @@ describe('S3ArtifactStore against the local S3', () => {
     expect(await s3.listMultipartUploads(BUCKET)).toEqual([]);
   });
 
-  it("works with the SDK's default checksums too: parts are sent as Buffers, never aws-chunked", async () => {
+  it("works with the SDK's default checksums too: lib-storage sends Buffer parts, never aws-chunked", async () => {
     const { access } = registeredAccess(KMS_KEY);
     const defaults = new S3ArtifactStore(storeOptions({ checksums: 'WHEN_SUPPORTED' }), logger);
     const data = randomBytes(6 * MIB);
@@ -198,7 +198,7 @@ describe('S3ArtifactStore against the local S3', () => {
     expect(await s3.listKeys(BUCKET, 'my-pipeline/Out/expired')).toEqual([]);
 
     // A zip writer still producing when the upload fails stops with the same cause, so its `done`
-    // tells the same story (a small archive may already be complete in the uploader's part buffer).
+    // tells the same story (a small archive may already be complete in lib-storage's part buffer).
     const zip = createZipStream(entriesOf([bufferEntry('a.bin', randomBytes(12 * MIB))]));
     const [put, done] = await Promise.allSettled([
       store.put({ bucket: BUCKET, key: 'my-pipeline/Out/expired2' }, zip.stream, { contentType: 'application/zip' }, access),
@@ -265,7 +265,7 @@ describe('S3ArtifactStore against the local S3', () => {
       .catch((e: unknown) => e);
     expect(isAbortError(failure)).toBe(true);
     expect(endless.destroyed).toBe(true);
-    // The uploader deletes the multipart upload once the in-flight parts have stopped.
+    // lib-storage aborts the multipart upload in the background once in-flight parts return.
     const abortRequest = () => requestsFor(key).find((r) => r.operation === 'AbortMultipartUpload' && r.status !== 0);
     for (let i = 0; i < 500 && !abortRequest(); i++) await delay(10);
     expect(abortRequest()).toMatchObject({ status: 204 });

@@ -174,27 +174,13 @@ describe('createZipStream', () => {
     expect([...read.keys()]).toEqual(entries.map((e) => e.path));
     expect(read.get('f7.txt')?.data.toString()).toBe('content 7');
 
-    // Small sources opened ahead are read whole (and closed) at once; these are larger than the
-    // read-ahead budget, so they wait half-read, open, until the archive fails.
     const failure = new Error('boom');
-    const waitingAhead = Array.from({ length: 3 }, (_, i): ZipSourceEntry => ({
-      path: `ahead${i}.bin`,
-      open: async () => {
-        open++;
-        const source = lazySource(1024 * 1024);
-        source.once('close', () => {
-          open--;
-          if (!source.readableEnded) destroyed.push(`ahead${i}.bin`);
-        });
-        return source;
-      },
-    }));
     const failing = createZipStream(
       fromArray([
         { path: 'slow.bin', open: async () => { const s = lazySource(10 * 1024 * 1024); setTimeout(() => s.destroy(failure), 5); return s; } },
-        ...waitingAhead,
+        ...entries.slice(0, 3),
       ]),
-      { lookahead: 3, readAheadBytes: 64 * 1024 },
+      { lookahead: 3 },
     );
     const reading = collect(failing.stream);
     await expect(failing.done).rejects.toBe(failure);
@@ -202,6 +188,43 @@ describe('createZipStream', () => {
     await delay(10);
     expect(destroyed.length).toBeGreaterThan(0);
     expect(open).toBe(0);
+  });
+
+  it('opens a source again at its turn when, opened ahead, it failed while waiting behind a large file', async () => {
+    const opens = new Map<string, number>();
+    const count = (path: string) => opens.set(path, (opens.get(path) ?? 0) + 1).get(path)!;
+    const big = randomBytes(4 * 1024 * 1024);
+    const entries: ZipSourceEntry[] = [
+      { path: 'big.bin', open: async () => (count('big.bin'), Readable.from([big.subarray(0, 2 * 1024 * 1024), big.subarray(2 * 1024 * 1024)])) },
+      {
+        path: 'next.txt',
+        open: async () => {
+          if (count('next.txt') === 1) {
+            // The idle connection of the paused response is cut by the server while big.bin streams.
+            const cut = new PassThrough();
+            setImmediate(() => cut.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+            return cut;
+          }
+          return Readable.from([Buffer.from('next, fetched again')]);
+        },
+      },
+      { path: 'gone.txt', open: async () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })) },
+    ];
+    const failing = createZipStream(fromArray(entries), { lookahead: 3 });
+    const reading = collect(failing.stream);
+    // gone.txt failed ahead and fails again at its turn: that one is final.
+    await expect(failing.done).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(reading).rejects.toBeDefined();
+    expect(opens.get('next.txt')).toBe(2);
+
+    opens.clear();
+    const { stream, done } = createZipStream(fromArray(entries.slice(0, 2)), { lookahead: 3 });
+    const [zip, result] = await Promise.all([collect(stream), done]);
+    expect(result.files).toBe(2);
+    const read = await readZip(zip);
+    expect(sha256(read.get('big.bin')!.data)).toBe(sha256(big));
+    expect(read.get('next.txt')?.data.toString()).toBe('next, fetched again');
+    expect(opens.get('next.txt')).toBe(2);
   });
 
   it('destroys the output with the error of a failing source stream', async () => {

@@ -1,10 +1,10 @@
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { Readable, Transform } from 'node:stream';
 import type { ArtifactAccess, ArtifactStore, PutResult, StoredObject } from '../../ports/artifact-store';
 import type { Logger } from '../../ports/logger';
 import type { S3ObjectLocation } from '../../ports/pipeline-job';
 import { TransientError } from '../../core/errors';
-import { uploadStream } from './multipart-upload';
 import { isTokenError, mapS3Error } from './s3-error-mapping';
 
 export interface S3ArtifactStoreOptions {
@@ -17,7 +17,7 @@ export interface S3ArtifactStoreOptions {
    * aws-chunked; s3rver cannot decode that, so the local stack uses 'WHEN_REQUIRED'.
    */
   checksums?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
-  /** Multipart part size; an upload holds at most partSize × (queueSize + 1) bytes. Default 8 MiB, minimum 5 MiB. */
+  /** Multipart part size; memory use is about partSize × (queueSize + 1). Default 8 MiB, minimum 5 MiB. */
   partSizeBytes?: number;
   /** Parts uploaded concurrently. Default 4. */
   queueSize?: number;
@@ -39,9 +39,8 @@ const CREDENTIALS_TTL_MS = 60_000;
 
 /**
  * The artifact bucket through the AWS SDK, always with the job's own temporary credentials (one
- * S3Client per job access; never the process's credentials). Uploads stream through a multipart
- * upload with pooled part buffers (multipart-upload.ts) with SSE-KMS, as the CodePipeline artifact
- * bucket policy demands.
+ * S3Client per job access; never the process's credentials). Uploads stream through lib-storage
+ * multipart with SSE-KMS, as the CodePipeline artifact bucket policy demands.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private readonly clients = new WeakMap<ArtifactAccess, S3Client>();
@@ -119,8 +118,8 @@ export class S3ArtifactStore implements ArtifactStore {
         next(null, chunk);
       },
     });
-    // Not pipeline(): the uploader drops its input when it gives up, and that must not reach the
-    // body; the body is ended below with the upload's real failure.
+    // Not pipeline(): lib-storage destroys its input when it gives up (with a bare AbortError),
+    // and that must not reach the body; the body is ended below with the upload's real failure.
     body.on('error', (error) => {
       if (!stopping) bodyError ??= error;
       counted.destroy(error);
@@ -128,30 +127,35 @@ export class S3ArtifactStore implements ArtifactStore {
     body.pipe(counted);
 
     const kmsKeyId = access.encryptionKey && access.encryptionKey.type.toUpperCase() === 'KMS' ? access.encryptionKey.id : undefined;
-    const stop = new AbortController();
+    const upload = new Upload({
+      client,
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+      params: {
+        Bucket: location.bucket,
+        Key: location.key,
+        Body: counted,
+        ContentType: options.contentType,
+        // The artifact bucket policy denies uploads without it, even when the pipeline has no key.
+        ServerSideEncryption: 'aws:kms',
+        ...(kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
+      },
+    });
     const onAbort = (): void => {
-      // In-flight requests stop at once; the uploader then deletes the multipart upload.
+      // Failing the body makes lib-storage abort the multipart upload once in-flight parts return;
+      // upload.abort() settles done() right away.
       stopping = true;
       const reason = abortReason(signal);
       body.destroy(reason);
       counted.destroy(reason);
-      stop.abort();
+      void upload.abort();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await uploadStream(counted, {
-        client,
-        bucket: location.bucket,
-        key: location.key,
-        contentType: options.contentType,
-        ...(kmsKeyId ? { kmsKeyId } : {}),
-        partSize: this.partSize,
-        queueSize: this.queueSize,
-        checksums: this.options.checksums ?? 'WHEN_SUPPORTED',
-        signal: stop.signal,
-      });
+      const result = await upload.done();
       this.log.debug('artifact uploaded', { bucket: location.bucket, key: location.key, bytes });
-      return { bytes, ...(result.etag ? { etag: result.etag } : {}) };
+      return { bytes, ...(result.ETag ? { etag: result.ETag } : {}) };
     } catch (error) {
       const failure = signal?.aborted ? abortReason(signal) : (bodyError ?? this.uploadFailure(error, location, access));
       // Ending the body with the failure lets a producer awaiting its own completion (the zip

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import type { BuildObservation, BuildRef, BuildRunner } from '../../ports/build-runner';
 import type { Clock } from '../../ports/clock';
@@ -29,6 +30,8 @@ export interface JobRunnerSettings {
   retry: RetryPolicy;
   /** Base URL under which builds reach this bridge, without trailing slash. */
   publicUrl: string;
+  /** Jobs publishing outputs at once (see JobRunner.finishing; config artifacts.maxConcurrentUploads); default 4. */
+  maxConcurrentPublishes?: number;
 }
 
 export interface JobRunnerDeps {
@@ -90,6 +93,7 @@ interface Run {
 
 const MAX_OUTPUT_VARIABLES_FILE = 256 * 1024;
 const FOLLOW_FIRST_DELAY_MS = 250;
+const DEFAULT_CONCURRENT_PUBLISHES = 4;
 /** Longest wait for a failed build's console log to close before quoting its tail anyway. */
 const LOG_CLOSE_WAIT_MS = 10_000;
 const FAILURE_MESSAGE_MAX = 5000;
@@ -108,8 +112,16 @@ const REPORT_TIMEOUT_MS = 30_000;
  */
 export class JobRunner {
   private readonly watch: BuildWatch;
+  /**
+   * Publishing (artifact listing, zip → S3 upload, output variables) of at most this many jobs at
+   * once. Builds that end together (one status round can complete 1,000 of them) would otherwise
+   * all open Jenkins and S3 streams at the same moment: each upload holds up to
+   * partSize × queueSize of part buffers, so memory is bounded by this limit, not by the burst.
+   */
+  private readonly finishing: pLimit.Limit;
 
   constructor(private readonly deps: JobRunnerDeps) {
+    this.finishing = pLimit(deps.settings.maxConcurrentPublishes ?? DEFAULT_CONCURRENT_PUBLISHES);
     this.watch = deps.watch ?? new BuildWatch(deps.runner, deps.clock, { statusIntervalMs: deps.settings.statusIntervalMs }, deps.logger.child({ component: 'build-watch' }));
   }
 
@@ -208,7 +220,7 @@ export class JobRunner {
     const label = `Jenkins build #${build.ref.buildNumber} of ${build.ref.project}`;
     if (build.result !== 'SUCCESS') throw new PermanentError(await this.failureMessage(await this.logClosed(build, run), label, run), 'JobFailed');
 
-    const result = await this.publish(run, build, label);
+    const result = await this.finishing(() => this.publish(run, build, label));
     this.mark(run, 'artifacts-uploaded', { outcome: { kind: 'success', detail: JSON.stringify(result) } });
     return { kind: 'success', result };
   }
