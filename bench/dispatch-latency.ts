@@ -22,7 +22,7 @@ const SPARSE_GAP_MS = { min: 1_500, max: 5_000 };
  */
 export const dispatchLatency: Benchmark = async ({ quick, workDir, log }) => {
   const jobs = quick ? 30 : 200;
-  const idleMs = quick ? 10_000 : 60_000;
+  const idleMs = quick ? 10_000 : 20_000; // calls/min is scaled from this window
   log(`dispatch: baseline (protocol floor, no poll wait) over ${quick ? 10 : 50} jobs`);
   const floor = (await protocolFloor(quick ? 10 : 50)).dispatch;
   // A build that finishes at once: only the way in is measured here.
@@ -55,7 +55,7 @@ export const dispatchLatency: Benchmark = async ({ quick, workDir, log }) => {
     await sleep(3_000);
     log(`dispatch: ${jobs} jobs, gaps ${GAP_MS.min}-${GAP_MS.max} ms, poll interval ${config.worker.pollIntervalMs} ms (min ${config.worker.minPollIntervalMs} ms)`);
     const latencies = await measure(jobs, GAP_MS);
-    const sparseJobs = quick ? 5 : 20;
+    const sparseJobs = quick ? 5 : 8;
     log(`dispatch: ${sparseJobs} sparse jobs, gaps ${SPARSE_GAP_MS.min}-${SPARSE_GAP_MS.max} ms`);
     const sparse = await measure(sparseJobs, SPARSE_GAP_MS);
     const failed = ids.filter((id) => stack.codepipeline.getJob(id)?.status !== 'Succeeded').length;
@@ -84,7 +84,7 @@ export const dispatchLatency: Benchmark = async ({ quick, workDir, log }) => {
     const deliveries = stack.codepipeline.eventDeliveries.slice(eventsFrom);
     const delivered = deliveries.filter((d) => d.status === 'delivered');
     const deliveryMs = delivered.map((d) => d.deliveredAt! - d.emittedAt);
-    const eventsIdleMs = quick ? idleMs : idleMs / 2;
+    const eventsIdleMs = idleMs;
     log(`dispatch: idle for ${eventsIdleMs / 1000} s with EventBridge events on, counting PollForJobs`);
     const idleEvents = await idlePolls(eventsIdleMs);
     const failedWithEvents = ids.filter((id) => stack.codepipeline.getJob(id)?.status !== 'Succeeded').length - failed;

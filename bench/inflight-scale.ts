@@ -47,7 +47,7 @@ interface WindowStats {
 export const inflightScale: Benchmark = async ({ quick, workDir, log, resultsDir }) => {
   const total = quick ? 200 : 1_000;
   const small = quick ? 50 : 100;
-  const windowMs = quick ? 10_000 : 30_000;
+  const windowMs = quick ? 10_000 : 15_000;
   const gate = new BuildGate();
   const stack = await startLocalStack({ jenkinsJobs: [benchJob(JENKINS_JOB, gate.script(BUILD_MAX_MS))], jenkinsExecutors: total + 50 });
   let bridge: BridgeChild | undefined;

@@ -56,7 +56,7 @@ interface StepResult {
  * job: poll, acknowledge, ledger, Jenkins job check, trigger, status reads, result report.
  */
 export const perJobOverhead: Benchmark = async ({ quick, workDir, log, profile, resultsDir }) => {
-  const windowMs = quick ? 4_000 : 20_000;
+  const windowMs = quick ? 4_000 : 10_000;
   const stepMs = quick ? 3_000 : 4_000;
   const stack = await startLocalStack({ jenkinsJobs: [benchJob(JENKINS_JOB, async () => 'SUCCESS')], jenkinsExecutors: JENKINS_EXECUTORS });
   let bridge: BridgeChild | undefined;
