@@ -57,7 +57,7 @@ interface StepResult {
  */
 export const perJobOverhead: Benchmark = async ({ quick, workDir, log, profile, resultsDir }) => {
   const windowMs = quick ? 4_000 : 10_000;
-  const stepMs = quick ? 3_000 : 4_000;
+  const stepMs = 3_000;
   const stack = await startLocalStack({ jenkinsJobs: [benchJob(JENKINS_JOB, async () => 'SUCCESS')], jenkinsExecutors: JENKINS_EXECUTORS });
   let bridge: BridgeChild | undefined;
   const profileDir = resultsDir ?? path.join(REPO_ROOT, 'bench', 'results');
