@@ -24,3 +24,18 @@ export function demoJenkinsJobs(): SimJobDefinition[] {
     { name: 'demo/unconfigured', kind: 'freestyle', parameters: [{ name: 'GIT_BRANCH', default: 'main' }], script: sleeping(100) },
   ];
 }
+
+/**
+ * A legacy job started by source-control webhooks (README "Webhooks"): the parameters a
+ * GitHub-plugin era job declares, filled by a route's templates.
+ */
+export function legacyJenkinsJobs(): SimJobDefinition[] {
+  return [
+    {
+      name: 'legacy/app',
+      kind: 'freestyle',
+      parameters: [{ name: 'GIT_COMMIT', default: '' }, { name: 'GIT_BRANCH', default: 'main' }, { name: 'GIT_URL', default: '' }],
+      script: sleeping(500),
+    },
+  ];
+}
