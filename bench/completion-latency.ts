@@ -74,7 +74,7 @@ function summary(latencies: number[]) {
  * Build durations are random so the end of a build falls at a random phase of the status checks.
  */
 export const completionLatency: Benchmark = async ({ quick, workDir, log }) => {
-  const jobs = quick ? 20 : 50;
+  const jobs = quick ? 20 : 40;
   const range = quick ? QUICK_BUILD_MS : BUILD_MS;
   log(`completion: baseline (protocol floor: one status read + PutJobSuccessResult) over ${quick ? 10 : 30} jobs`);
   const floor = (await protocolFloor(quick ? 10 : 30)).report;

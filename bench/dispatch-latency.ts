@@ -22,7 +22,7 @@ const SPARSE_GAP_MS = { min: 1_500, max: 5_000 };
  */
 export const dispatchLatency: Benchmark = async ({ quick, workDir, log }) => {
   const jobs = quick ? 30 : 200;
-  const idleMs = quick ? 10_000 : 15_000; // calls/min is scaled from this window
+  const idleMs = quick ? 10_000 : 12_000; // calls/min is scaled from this window
   log(`dispatch: baseline (protocol floor, no poll wait) over ${quick ? 10 : 50} jobs`);
   const floor = (await protocolFloor(quick ? 10 : 50)).dispatch;
   // A build that finishes at once: only the way in is measured here.
