@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LEDGER_SCHEMA_VERSION, SqliteJobLedger, createLedgerPruneTask } from '../../src/adapters/sqlite';
+import { LEDGER_SCHEMA_VERSION, SqliteJobLedger } from '../../src/adapters/sqlite';
 import type { LedgerEntry } from '../../src/ports/job-ledger';
 import type { PipelineJob } from '../../src/ports/pipeline-job';
 import { CaptureLogger } from '../support/capture-logger';
@@ -299,43 +299,6 @@ describe('SqliteJobLedger', () => {
     const reopened = openLedger();
     expect(reopened.get('job-k')).toMatchObject({ state: 'build-known', queueId: 77, buildNumber: 12, createdAt: 1000, updatedAt: 1002 });
   }, 25_000);
-
-  describe('prune task', () => {
-    it('is created stopped on the default hourly schedule in UTC, and execute() prunes and logs the count', async () => {
-      const ledger = openLedger();
-      ledger.begin(job('gone'), 100);
-      ledger.advance('gone', 'reported', {}, 200);
-      ledger.begin(job('recent'), 9_000);
-      ledger.advance('recent', 'reported', {}, 9_500);
-      ledger.begin(job('running'), 50);
-
-      const task = createLedgerPruneTask(ledger, { maxAgeMs: 5_000, keep: 100, clock: { now: () => 10_000 } }, logger);
-      try {
-        expect(task.getStatus()).toBe('stopped');
-        expect(task.getPattern()).toBe('17 * * * *');
-        expect(task.getNextRun()).toBeNull(); // not scheduled until the caller starts it
-        expect(task.getNextRuns(3).map((d) => [d.getUTCMinutes(), d.getUTCSeconds()])).toEqual([[17, 0], [17, 0], [17, 0]]);
-
-        await expect(task.execute()).resolves.toBe(1);
-        expect(ledger.recent(10).map((e) => e.jobId)).toEqual(['recent', 'running']);
-        expect(logger.entries.find((e) => e.message === 'ledger pruned')?.meta).toMatchObject({ component: 'ledger-prune', pruned: 1, keep: 100 });
-      } finally {
-        await task.destroy();
-      }
-    });
-
-    it('reports a failed run through the logger and rejects execute()', async () => {
-      const ledger = openLedger();
-      ledger.close();
-      const task = createLedgerPruneTask(ledger, { cron: '*/5 * * * *', maxAgeMs: 1, keep: 1 }, logger);
-      try {
-        await expect(task.execute()).rejects.toThrow(/not open/);
-        expect(logger.entries.find((e) => e.level === 'error')).toMatchObject({ message: 'scheduled task failed', meta: { component: 'ledger-prune' } });
-      } finally {
-        await task.destroy();
-      }
-    });
-  });
 });
 
 describe('SqliteJobLedger.sync (group commit)', () => {

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { parseJsonBody, rejectUnreadableBody } from '../json-body';
 import type { Logger } from '../../ports/logger';
 import { checkEventCredential, classifyActionEvent, parseEventBridgeEvent, type OwnActionType } from '../../events';
 
@@ -50,7 +51,7 @@ export function codepipelineEventRoutes(deps: CodePipelineEventDeps): Router {
     }
     readBody(req, res, (error?: unknown) => {
       if (error) {
-        rejectBody(error, req, res, log, maxBodyBytes);
+        rejectUnreadableBody(error, req, res, log, 'codepipeline event', maxBodyBytes);
         return;
       }
       handleEvent(req, res, log, deps);
@@ -59,28 +60,10 @@ export function codepipelineEventRoutes(deps: CodePipelineEventDeps): Router {
   return router;
 }
 
-function rejectBody(error: unknown, req: Request, res: Response, log: Logger, maxBodyBytes: number): void {
-  const e = error as { status?: unknown; message?: unknown };
-  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
-  const message = status === 413 ? `body larger than ${maxBodyBytes} bytes` : String(e.message ?? 'unreadable body');
-  log.warn('codepipeline event rejected', { reason: message, status, remote: req.ip });
-  if (res.headersSent) return;
-  // The rest of an over-long body is not read: close the connection rather than drain it.
-  if (status === 413) res.setHeader('Connection', 'close');
-  res.status(status).json({ error: message });
-}
-
 function handleEvent(req: Request, res: Response, log: Logger, deps: CodePipelineEventDeps): void {
-  const raw: unknown = req.body;
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8').replace(/^\uFEFF/, '') : '';
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    log.warn('codepipeline event rejected', { reason: 'malformed JSON', detail: (error as Error).message, remote: req.ip });
-    res.status(400).json({ error: `malformed JSON: ${(error as Error).message}` });
-    return;
-  }
+  const read = parseJsonBody(req, res, log, 'codepipeline event');
+  if (!read) return;
+  const body = read.body;
   const parsed = parseEventBridgeEvent(body);
   if (parsed.kind === 'malformed') {
     log.warn('codepipeline event rejected', { reason: parsed.error, remote: req.ip });

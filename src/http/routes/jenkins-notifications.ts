@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { parseJsonBody, rejectUnreadableBody } from '../json-body';
 import type { Logger } from '../../ports/logger';
 import type { BuildNoticeSink } from '../../core/jobs/build-notice';
 import { checkJenkinsCredential, parseJenkinsNotification } from '../../webhooks/jenkins';
@@ -46,7 +47,7 @@ export function jenkinsNotificationRoutes(deps: JenkinsNotificationDeps): Router
     }
     readBody(req, res, (error?: unknown) => {
       if (error) {
-        rejectBody(error, req, res, log, deps.maxBodyBytes);
+        rejectUnreadableBody(error, req, res, log, 'jenkins notification', deps.maxBodyBytes);
         return;
       }
       handleBody(req, res, log, deps.sink);
@@ -55,28 +56,10 @@ export function jenkinsNotificationRoutes(deps: JenkinsNotificationDeps): Router
   return router;
 }
 
-function rejectBody(error: unknown, req: Request, res: Response, log: Logger, maxBodyBytes: number): void {
-  const e = error as { status?: unknown; type?: unknown; message?: unknown };
-  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
-  const message = status === 413 ? `body larger than ${maxBodyBytes} bytes` : String(e.message ?? 'unreadable body');
-  log.warn('jenkins notification rejected', { reason: message, status, remote: req.ip });
-  if (res.headersSent) return;
-  // The rest of an over-long body is not read: close the connection rather than drain it.
-  if (status === 413) res.setHeader('Connection', 'close');
-  res.status(status).json({ error: message });
-}
-
 function handleBody(req: Request, res: Response, log: Logger, sink: BuildNoticeSink | undefined): void {
-  const raw: unknown = req.body;
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8').replace(/^\uFEFF/, '') : '';
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    log.warn('jenkins notification rejected', { reason: 'malformed JSON', detail: (error as Error).message, remote: req.ip });
-    res.status(400).json({ error: `malformed JSON: ${(error as Error).message}` });
-    return;
-  }
+  const read = parseJsonBody(req, res, log, 'jenkins notification');
+  if (!read) return;
+  const body = read.body;
   const parsed = parseJenkinsNotification(body);
   if (parsed.kind === 'ignored') {
     log.debug('jenkins notification ignored', { reason: parsed.reason, remote: req.ip });
