@@ -23,22 +23,11 @@ export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): 
         }
       : {}),
   };
+  // One file holds all durable state: the ledger, schedule runs and webhook deliveries (own tables and connections).
+  const ledgerFile = path.join(config.dataDir, 'ledger.sqlite3');
   return {
     source: new CodePipelineJobSource(
-      {
-        actionType: { ...config.actionType, owner: 'Custom' },
-        region: config.aws.region,
-        ...(config.aws.codepipelineEndpoint ? { endpoint: config.aws.codepipelineEndpoint } : {}),
-        ...(config.aws.accessKeyId && config.aws.secretAccessKey
-          ? {
-              credentials: {
-                accessKeyId: config.aws.accessKeyId,
-                secretAccessKey: config.aws.secretAccessKey,
-                ...(config.aws.sessionToken ? { sessionToken: config.aws.sessionToken } : {}),
-              },
-            }
-          : {}),
-      },
+      { actionType: { ...config.actionType, owner: 'Custom' }, ...codepipelineClient },
       logger.child({ component: 'codepipeline' }),
     ),
     runner: createJenkinsBuildRunner(
@@ -62,10 +51,9 @@ export function createAdapters(config: Readonly<BridgeConfig>, logger: Logger): 
       },
       logger.child({ component: 's3' }),
     ),
-    ledger: new SqliteJobLedger({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'ledger' })),
+    ledger: new SqliteJobLedger({ file: ledgerFile }, logger.child({ component: 'ledger' })),
     starter: new CodePipelinePipelineStarter(codepipelineClient, logger.child({ component: 'codepipeline' })),
-    // Same file as the ledger (its own tables and connection): one data dir holds all durable state.
-    scheduleStore: new SqliteScheduleStore({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'schedules' })),
-    deliveryStore: new SqliteDeliveryStore({ file: path.join(config.dataDir, 'ledger.sqlite3') }, logger.child({ component: 'webhooks' })),
+    scheduleStore: new SqliteScheduleStore({ file: ledgerFile }, logger.child({ component: 'schedules' })),
+    deliveryStore: new SqliteDeliveryStore({ file: ledgerFile }, logger.child({ component: 'webhooks' })),
   };
 }

@@ -5,6 +5,7 @@ import { createJenkinsBuildRunner } from '../../src/adapters/jenkins';
 import { PermanentError, TransientError, isAbortError } from '../../src/core/errors';
 import { CaptureLogger } from '../support/capture-logger';
 import { rejection } from '../support/rejection';
+import { closeServers } from '../support/close-servers';
 
 /**
  * The `jenkins` client's defects and Jenkins' awkward answers, each against a tiny scripted server
@@ -41,15 +42,7 @@ async function scripted(handler: Handler): Promise<{ url: string; origin: string
 }
 
 afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await closeServers(servers);
 });
 
 const USER = 'bridge';

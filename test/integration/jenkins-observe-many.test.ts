@@ -8,6 +8,7 @@ import type { BuildObservation, BuildRef, BuildRunner, ObserveRequest } from '..
 import { DEFAULT_USERS, startJenkinsSimulator, type JenkinsSimulator, type SimRequestRecord, type SimResult } from '../../src/local-stack/jenkins';
 import { CaptureLogger } from '../support/capture-logger';
 import { rejection } from '../support/rejection';
+import { closeServers } from '../support/close-servers';
 
 /**
  * BuildRunner.observeMany against the Jenkins simulator over HTTP: a status round costs one build
@@ -259,15 +260,7 @@ describe('observeMany against the Jenkins simulator', () => {
 describe('observeMany against a scripted Jenkins', () => {
   const servers: Server[] = [];
   afterEach(async () => {
-    await Promise.all(
-      servers.splice(0).map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.closeAllConnections();
-            s.close(() => resolve());
-          }),
-      ),
-    );
+    await closeServers(servers);
   });
 
   async function scripted(handler: (req: IncomingMessage, url: URL, res: ServerResponse) => void): Promise<{ url: string; seen: URL[] }> {

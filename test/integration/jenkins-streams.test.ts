@@ -5,6 +5,7 @@ import { createJenkinsBuildRunner } from '../../src/adapters/jenkins';
 import { TransientError } from '../../src/core/errors';
 import { CaptureLogger } from '../support/capture-logger';
 import { rejection } from '../support/rejection';
+import { closeServers } from '../support/close-servers';
 
 /** Artifact downloads over node:http: connection reuse, a stale kept-alive socket, aborts. */
 
@@ -21,15 +22,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, socket
 }
 
 afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await closeServers(servers);
 });
 
 const runnerFor = (url: string) => createJenkinsBuildRunner({ baseUrl: url, user: 'bridge', apiToken: 'token-1', requestTimeoutMs: 2_000 }, new CaptureLogger());

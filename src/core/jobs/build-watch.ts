@@ -18,6 +18,8 @@ interface Waiter {
   reject(error: unknown): void;
   onAbort(): void;
   settled: boolean;
+  /** Its look is in flight: a round owns it until that round settles. */
+  looking: boolean;
 }
 
 /** A round takes every waiter due within this much of its start (timers fire a little late). */
@@ -69,6 +71,7 @@ export class BuildWatch implements BuildNoticeSink {
         due: noticed ? now : dueTime(now, delayMs, this.settings.statusIntervalMs),
         signal,
         settled: false,
+        looking: false,
         resolve: (observation) => this.settle(waiter, () => resolve(observation)),
         reject: (error) => this.settle(waiter, () => reject(error)),
         onAbort: () => waiter.reject(abortError(signal)),
@@ -86,7 +89,7 @@ export class BuildWatch implements BuildNoticeSink {
     let looking = 0;
     for (const waiter of this.waiters) {
       if (!matches(waiter.request.ref, notice)) continue;
-      if (isInRound(waiter)) looking++;
+      if (waiter.looking) looking++;
       else {
         waiter.due = now;
         waiting++;
@@ -123,7 +126,7 @@ export class BuildWatch implements BuildNoticeSink {
   private schedule(): void {
     if (this.closed.signal.aborted || this.waiters.size === 0) return;
     let earliest = Infinity;
-    for (const waiter of this.waiters) if (!isInRound(waiter) && waiter.due < earliest) earliest = waiter.due;
+    for (const waiter of this.waiters) if (!waiter.looking && waiter.due < earliest) earliest = waiter.due;
     if (earliest === Infinity) return;
     if (this.timer && this.timer.at <= earliest) return;
     this.timer?.cancel.abort();
@@ -142,8 +145,8 @@ export class BuildWatch implements BuildNoticeSink {
     const now = this.clock.now();
     const batch: Waiter[] = [];
     for (const waiter of this.waiters) {
-      if (!isInRound(waiter) && waiter.due <= now + ROUND_TOLERANCE_MS) {
-        inRound.add(waiter);
+      if (!waiter.looking && waiter.due <= now + ROUND_TOLERANCE_MS) {
+        waiter.looking = true;
         batch.push(waiter);
       }
     }
@@ -164,7 +167,7 @@ export class BuildWatch implements BuildNoticeSink {
       if (!this.closed.signal.aborted) this.logger.debug('status round failed', { builds: batch.length, error });
       for (const waiter of batch) waiter.reject(error);
     } finally {
-      for (const waiter of batch) inRound.delete(waiter);
+      for (const waiter of batch) waiter.looking = false;
     }
   }
 
@@ -181,12 +184,6 @@ export class BuildWatch implements BuildNoticeSink {
   private forgetOldNotices(now: number): void {
     for (const [key, at] of this.notices) if (now - at > NOTICE_MEMORY_MS) this.notices.delete(key);
   }
-}
-
-/** Waiters whose look is in flight (a round owns them until it settles). */
-const inRound = new WeakSet<Waiter>();
-function isInRound(waiter: Waiter): boolean {
-  return inRound.has(waiter);
 }
 
 /**
